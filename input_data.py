@@ -1,0 +1,297 @@
+"""The tutorials' data, read offline: the drop-in for the removed TensorFlow MNIST module.
+
+The articles start with `from tensorflow.examples.tutorials.mnist import input_data`, which no
+TensorFlow since 2.0 has. This module gives the same API on the MNIST files shipped in MNIST_data/:
+
+    mnist = input_data.read_data_sets("MNIST_data/", one_hot=True)
+    mnist.train.next_batch(128)   # 55,000 train, 5,000 validation, 10,000 test
+
+Every file is checked against the SHA-256 of its canonical (decompressed) content. Decoded MNIST
+is kept in MNIST_data/.cache, named after the .gz file's own SHA-256 and re-verified on every
+read, so a changed .gz can never be served stale data. The font book's data and CIFAR-10 are
+loaded here too.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import pickle
+import tarfile
+import urllib.request
+import zlib
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from cli import ROOT, UsageError, atomic_path, shown
+
+MNIST_DIR = ROOT / "MNIST_data"
+FONTS_FILE = ROOT / "data" / "fonts" / "data_with_labels.npz"
+
+
+class DataError(UsageError):
+    """A data file is missing, corrupt or unreadable; the message names it and says what to do."""
+
+
+# name -> SHA-256 of the decompressed file (the canonical MNIST bytes), and its array shape
+MNIST_FILES = {
+    "train-images-idx3-ubyte.gz": ("ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", (60000, 28, 28)),
+    "train-labels-idx1-ubyte.gz": ("65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", (60000,)),
+    "t10k-images-idx3-ubyte.gz": ("0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", (10000, 28, 28)),
+    "t10k-labels-idx1-ubyte.gz": ("ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", (10000,)),
+}
+# Where a missing file is fetched from (MNIST_MIRRORS="url url" overrides; empty: never download).
+MNIST_MIRRORS = (
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+)
+FONTS_SHA256 = "3cde03cb2e7ea7b39c29e1fb003d4dc540ebfaee2171c05c219fadbbf6117658"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _restore_hint(path: Path) -> str:
+    return f"restore the shipped copy with 'git checkout -- {shown(path)}'"
+
+
+def _mirrors() -> list[str]:
+    env = os.environ.get("MNIST_MIRRORS")
+    return env.split() if env is not None else list(MNIST_MIRRORS)
+
+
+def maybe_download(filename: str, work_directory: Path | str, mirrors: list[str] | None = None) -> Path:
+    """Return the path of `filename`, downloading it from the mirrors first if it is missing."""
+    path = Path(work_directory) / filename
+    if path.is_file():
+        return path
+    mirrors = _mirrors() if mirrors is None else mirrors
+    expected = MNIST_FILES[filename][0]
+    failures = []
+    for base in mirrors:
+        try:
+            with urllib.request.urlopen(base + filename, timeout=30) as response:
+                data = response.read()
+            if _sha256(gzip.decompress(data)) != expected:
+                raise ValueError("checksum mismatch")
+        except (OSError, ValueError, EOFError, zlib.error) as exc:
+            failures.append(f"{base}: {exc}")
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
+        return path
+    why = "; ".join(failures) if failures else "no download mirror is set"
+    raise DataError(
+        f"{shown(path)} is missing and could not be downloaded ({why}); {_restore_hint(path)} or pass --data-dir"
+    )
+
+
+def _decoded(path: Path, expected: str) -> bytes:
+    """The decompressed content of a .gz file, verified; from the cache when it is still valid."""
+    try:
+        packed = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {shown(path)} ({exc.strerror}); {_restore_hint(path)}") from None
+    cache = path.parent / ".cache" / f"{path.name[:-3]}.{_sha256(packed)[:16]}"
+    try:
+        raw = cache.read_bytes()
+        if _sha256(raw) == expected:
+            return raw
+    except OSError:
+        pass
+    try:
+        raw = gzip.decompress(packed)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{shown(path)} is corrupt or truncated ({exc}); {_restore_hint(path)}") from None
+    if _sha256(raw) != expected:
+        raise DataError(f"{shown(path)} fails its SHA-256 check (not the canonical MNIST file); {_restore_hint(path)}")
+    try:  # the cache is only a speed-up: a read-only data folder just goes without
+        cache.parent.mkdir(exist_ok=True)
+        for old in cache.parent.glob(f"{path.name[:-3]}.*"):
+            old.unlink()
+        with atomic_path(cache) as tmp:
+            tmp.write_bytes(raw)
+    except OSError:
+        pass
+    return raw
+
+
+def _read_idx(path: Path) -> np.ndarray:
+    expected, shape = MNIST_FILES[path.name]
+    raw = _decoded(path, expected)
+    header = 4 + 4 * len(shape)  # magic number, then one 32-bit size per dimension
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def load_mnist(data_dir: Path | str = MNIST_DIR):
+    """All of MNIST as uint8 arrays, like keras.datasets.mnist.load_data():
+    ((x_train 60000×28×28, y_train), (x_test 10000×28×28, y_test))."""
+    data_dir = Path(data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise DataError(
+            f"{shown(data_dir)} is not a folder; pass --data-dir with the folder holding the MNIST .gz files"
+        )
+    arrays = [_read_idx(maybe_download(name, data_dir)) for name in MNIST_FILES]
+    return (arrays[0], arrays[1]), (arrays[2], arrays[3])
+
+
+def dense_to_one_hot(labels: np.ndarray, num_classes: int = 10) -> np.ndarray:
+    return np.eye(num_classes, dtype=np.float32)[labels]
+
+
+class DataSet:
+    """One split: `.images` (N×784 float32 in [0, 1]), `.labels`, `.num_examples`, `.next_batch(n)`."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, seed: int | None = None):
+        assert len(images) == len(labels)
+        self._images = images
+        self._labels = labels
+        self._num_examples = len(images)
+        self._rng = np.random.default_rng(seed)
+        self._order: np.ndarray | None = None
+        self._index_in_epoch = 0
+        self._epochs_completed = 0
+
+    images = property(lambda self: self._images)
+    labels = property(lambda self: self._labels)
+    num_examples = property(lambda self: self._num_examples)
+    epochs_completed = property(lambda self: self._epochs_completed)
+
+    def _new_epoch(self, shuffle: bool, carried: np.ndarray, need: int) -> np.ndarray:
+        """The next epoch's order, whose first `need` examples are none of those `carried` over."""
+        order = self._rng.permutation(self._num_examples) if shuffle else np.arange(self._num_examples)
+        head = np.flatnonzero(~np.isin(order, carried))[:need]
+        return np.concatenate([order[head], np.delete(order, head)])
+
+    def next_batch(self, batch_size: int, shuffle: bool = True):
+        """The next `batch_size` examples. Each epoch visits every example once in a fresh order;
+        a batch that crosses into the next epoch is still full and has no example twice."""
+        if not 0 < batch_size <= self._num_examples:
+            raise ValueError(f"batch_size must be in 1..{self._num_examples}, got {batch_size}")
+        if self._order is None:
+            self._order = self._new_epoch(shuffle, np.empty(0, dtype=int), 0)
+        start = self._index_in_epoch
+        if start + batch_size <= self._num_examples:
+            index = self._order[start : start + batch_size]
+            self._index_in_epoch += batch_size
+        else:
+            rest = self._order[start:]
+            need = batch_size - len(rest)
+            self._epochs_completed += 1
+            self._order = self._new_epoch(shuffle, rest, need)
+            index = np.concatenate([rest, self._order[:need]])
+            self._index_in_epoch = need
+        return self._images[index], self._labels[index]
+
+
+class Datasets(NamedTuple):
+    train: DataSet
+    validation: DataSet
+    test: DataSet
+
+
+def read_data_sets(
+    train_dir: Path | str = MNIST_DIR,
+    one_hot: bool = False,
+    validation_size: int = 5000,
+    seed: int | None = None,
+    reshape: bool = True,
+) -> Datasets:
+    """MNIST as the TF1 tutorials read it: the first `validation_size` training images are the
+    validation split; images float32 scaled to [0, 1] (N×784 unless reshape=False)."""
+    (x_train, y_train), (x_test, y_test) = load_mnist(train_dir)
+    if not 0 <= validation_size <= len(x_train):
+        raise ValueError(f"validation_size must be in 0..{len(x_train)}, got {validation_size}")
+
+    def images(x):
+        x = x.astype(np.float32)
+        x /= 255.0  # in place: a temporary 172 MB array costs more than the decoding
+        return x.reshape(len(x), -1) if reshape else x
+
+    def labels(y):
+        return dense_to_one_hot(y) if one_hot else y.astype(np.int64)
+
+    seeds = np.random.SeedSequence(seed).spawn(3) if seed is not None else [None] * 3
+    rngs = [None if s is None else int(s.generate_state(1)[0]) for s in seeds]
+    return Datasets(
+        train=DataSet(images(x_train[validation_size:]), labels(y_train[validation_size:]), rngs[0]),
+        validation=DataSet(images(x_train[:validation_size]), labels(y_train[:validation_size]), rngs[1]),
+        test=DataSet(images(x_test), labels(y_test), rngs[2]),
+    )
+
+
+def load_fonts(path: Path | str = FONTS_FILE):
+    """The font book's letters: images 2790×36×36 uint8 and labels 0-4 (558 per font)."""
+    path = Path(path)
+    hint = f"{_restore_hint(path)} (it is the companion data of 'Hands-On Deep Learning with TensorFlow')"
+    try:
+        packed = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {shown(path)} ({exc.strerror}); {hint}") from None
+    if _sha256(packed) != FONTS_SHA256:
+        raise DataError(f"{shown(path)} fails its SHA-256 check (corrupt or not the book's file); {hint}")
+    with np.load(io.BytesIO(packed)) as data:
+        return data["arr_0"], data["arr_1"]
+
+
+def load_cifar10(data_dir: Path | str | None = None):
+    """CIFAR-10 as uint8 ((x_train 50000×32×32×3, y_train), (x_test 10000×32×32×3, y_test)).
+
+    From `data_dir` (the extracted cifar-10-batches-py folder, its parent, or cifar-10-python.tar.gz),
+    else through keras.datasets.cifar10, which downloads 170 MB once into ~/.keras/datasets.
+    """
+    if data_dir is None:
+        try:
+            from quiet_tf import tf
+
+            (x_train, y_train), (x_test, y_test) = tf.keras.datasets.cifar10.load_data()
+        except Exception as exc:  # keras raises a bare Exception when the download fails
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise DataError(
+                f"CIFAR-10 is not shipped and could not be downloaded ({reason}); get cifar-10-python.tar.gz "
+                "and pass --data-dir PATH (the .tar.gz or its extracted cifar-10-batches-py folder)"
+            ) from None
+        return (x_train, y_train.reshape(-1)), (x_test, y_test.reshape(-1))
+    return _read_cifar_batches(Path(data_dir))
+
+
+CIFAR_BATCHES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+
+
+def _read_cifar_batches(path: Path):
+    hint = "pass --data-dir with cifar-10-python.tar.gz or its extracted cifar-10-batches-py folder"
+    if not path.exists():
+        raise DataError(f"{shown(path)} does not exist; {hint}")
+    batches = {}
+    try:
+        if path.is_dir():
+            folder = path / "cifar-10-batches-py" if (path / "cifar-10-batches-py").is_dir() else path
+            for name in CIFAR_BATCHES:
+                if not (folder / name).is_file():
+                    raise DataError(f"{shown(folder / name)} is missing; {hint}")
+                batches[name] = (folder / name).read_bytes()
+        else:
+            with tarfile.open(path, "r:*") as tar:
+                for member in tar.getmembers():
+                    name = Path(member.name).name
+                    if name in CIFAR_BATCHES and member.isfile():
+                        batches[name] = tar.extractfile(member).read()
+            missing = [n for n in CIFAR_BATCHES if n not in batches]
+            if missing:
+                raise DataError(f"{shown(path)} lacks {', '.join(missing)}; {hint}")
+        arrays = {}
+        for name, blob in batches.items():
+            batch = pickle.loads(blob, encoding="bytes")
+            x = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+            arrays[name] = (x, np.asarray(batch[b"labels"], dtype=np.int64))
+    except (OSError, EOFError, tarfile.TarError, pickle.UnpicklingError, KeyError, ValueError, TypeError) as exc:
+        raise DataError(f"cannot read CIFAR-10 from {shown(path)} ({type(exc).__name__}: {exc}); {hint}") from None
+    x_train = np.concatenate([arrays[n][0] for n in CIFAR_BATCHES[:5]])
+    y_train = np.concatenate([arrays[n][1] for n in CIFAR_BATCHES[:5]])
+    return (x_train, y_train), arrays["test_batch"]
