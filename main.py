@@ -110,7 +110,8 @@ def train(net, sess, mnist, n_iterations, batch_size, dropout, writer=None):
         # print loss and accuracy (per minibatch)
         if i % 100 == 0:
             feed = {net.X: batch_x, net.Y: batch_y, net.keep_prob: 1.0}
-            minibatch_loss, minibatch_accuracy = sess.run([net.cross_entropy, net.accuracy], feed_dict=feed)
+            fetches = [net.cross_entropy, net.accuracy] + ([net.summary] if writer else [])
+            minibatch_loss, minibatch_accuracy, *summary = sess.run(fetches, feed_dict=feed)  # one run: same RNG use
             print(
                 "Iteration",
                 str(i),
@@ -122,7 +123,7 @@ def train(net, sess, mnist, n_iterations, batch_size, dropout, writer=None):
             )
             history.append((i, float(minibatch_loss), float(minibatch_accuracy)))
             if writer is not None:
-                writer.add_summary(sess.run(net.summary, feed_dict=feed), i)
+                writer.add_summary(summary[0], i)
     return history
 
 

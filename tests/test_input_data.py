@@ -1,0 +1,146 @@
+"""input_data: the drop-in for tensorflow.examples.tutorials.mnist.input_data."""
+
+import gzip
+
+import numpy as np
+import pytest
+
+import input_data
+from input_data import DataError, DataSet
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return input_data.read_data_sets("MNIST_data/", one_hot=True, seed=0)
+
+
+def test_splits_shapes_and_ranges(mnist):
+    assert (mnist.train.num_examples, mnist.validation.num_examples, mnist.test.num_examples) == (55000, 5000, 10000)
+    for split in mnist:
+        assert split.images.shape == (split.num_examples, 784)
+        assert split.images.dtype == np.float32
+        assert split.images.min() == 0.0 and split.images.max() == 1.0
+        assert split.labels.shape == (split.num_examples, 10)
+        assert np.all(split.labels.sum(axis=1) == 1) and set(np.unique(split.labels)) == {0.0, 1.0}
+
+
+def test_labels_match_the_canonical_files(mnist):
+    # the validation split is the first 5,000 training images, as in TensorFlow's module
+    assert mnist.validation.labels[:10].argmax(1).tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert mnist.test.labels[:10].argmax(1).tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    ints = input_data.read_data_sets("MNIST_data/", one_hot=False)
+    assert ints.test.labels.dtype.kind == "i"
+    np.testing.assert_array_equal(ints.test.labels, mnist.test.labels.argmax(1))
+    (x_train, y_train), (x_test, _) = input_data.load_mnist()
+    assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28) and x_train.dtype == np.uint8
+    np.testing.assert_array_equal((x_train[5000:].reshape(55000, 784) / np.float32(255)), mnist.train.images)
+
+
+def ids_dataset(n, seed):
+    ids = np.arange(n)
+    return DataSet(ids[:, None], ids, seed=seed)
+
+
+@pytest.mark.parametrize("n,batch", [(10, 4), (10, 3), (12, 12), (7, 1)])
+def test_next_batch_epochs_are_permutations_without_short_or_repeated_batches(n, batch):
+    data = ids_dataset(n, seed=1)
+    stream = []
+    for _ in range(5 * n):
+        x, y = data.next_batch(batch)
+        assert len(y) == batch and len(set(y.tolist())) == batch  # full, no example twice
+        np.testing.assert_array_equal(x[:, 0], y)
+        stream.extend(y.tolist())
+    epochs = [stream[i : i + n] for i in range(0, len(stream) - n + 1, n)]
+    for epoch in epochs:
+        assert sorted(epoch) == list(range(n))  # every example exactly once per epoch
+    if n > 3:
+        assert len({tuple(e) for e in epochs}) > 1  # reshuffled each epoch
+    assert data.epochs_completed == -(-len(stream) // n) - 1  # a new epoch starts only when a batch needs it
+
+
+def test_next_batch_is_reproducible_with_a_seed():
+    a, b, c = ids_dataset(100, 7), ids_dataset(100, 7), ids_dataset(100, 8)
+    batches = [[d.next_batch(32)[1].tolist() for _ in range(10)] for d in (a, b, c)]
+    assert batches[0] == batches[1]
+    assert batches[0] != batches[2]
+    first = [input_data.read_data_sets(seed=3).train.next_batch(5)[1].tolist() for _ in range(2)]
+    assert first[0] == first[1]
+
+
+def test_next_batch_rejects_impossible_sizes():
+    with pytest.raises(ValueError):
+        ids_dataset(5, 0).next_batch(6)
+    with pytest.raises(ValueError):
+        ids_dataset(5, 0).next_batch(0)
+
+
+def test_corrupt_content_fails_the_checksum_and_names_the_file(mnist_copy):
+    path = mnist_copy / "t10k-labels-idx1-ubyte.gz"
+    raw = bytearray(gzip.decompress(path.read_bytes()))
+    raw[100] = (raw[100] + 1) % 10  # a valid gzip of a wrong label
+    path.write_bytes(gzip.compress(bytes(raw)))
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte\.gz fails its SHA-256 check"):
+        input_data.load_mnist(mnist_copy)
+
+
+def test_truncated_gz_is_a_clear_error(mnist_copy):
+    path = mnist_copy / "train-images-idx3-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:1_000_000])
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte\.gz is corrupt or truncated"):
+        input_data.load_mnist(mnist_copy)
+
+
+def test_cache_is_used_and_never_stale(mnist_copy):
+    first = input_data.load_mnist(mnist_copy)
+    cached = sorted(p.name for p in (mnist_copy / ".cache").iterdir())
+    assert len(cached) == 4
+    again = input_data.load_mnist(mnist_copy)
+    np.testing.assert_array_equal(first[1][1], again[1][1])
+    # the same content compressed differently is accepted and re-cached under its own name
+    path = mnist_copy / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()), compresslevel=1))
+    np.testing.assert_array_equal(input_data.load_mnist(mnist_copy)[1][1], first[1][1])
+    assert sorted(p.name for p in (mnist_copy / ".cache").iterdir()) != cached
+    # a damaged .gz is an error even though a valid decoded copy sits in the cache
+    path.write_bytes(b"\x1f\x8b" + b"garbage" * 10)
+    with pytest.raises(DataError, match="t10k-labels"):
+        input_data.load_mnist(mnist_copy)
+    # and a tampered cache file is not trusted
+    path.write_bytes(gzip.compress(bytes(first[1][1].tobytes())))  # wrong: no header
+    for f in (mnist_copy / ".cache").iterdir():
+        f.write_bytes(b"tampered")
+    with pytest.raises(DataError):
+        input_data.load_mnist(mnist_copy)
+
+
+def test_missing_file_is_downloaded_from_a_mirror_and_verified(mnist_copy, tmp_path):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    name = "t10k-labels-idx1-ubyte.gz"
+    (mnist_copy / name).rename(mirror / name)
+    path = input_data.maybe_download(name, mnist_copy, mirrors=[mirror.as_uri() + "/"])
+    assert path.read_bytes() == (mirror / name).read_bytes()
+    # a mirror serving something else is refused, and nothing is left behind
+    (mnist_copy / name).unlink()
+    (mirror / name).write_bytes(gzip.compress(b"not mnist"))
+    with pytest.raises(DataError, match="checksum mismatch"):
+        input_data.maybe_download(name, mnist_copy, mirrors=[mirror.as_uri() + "/"])
+    assert not (mnist_copy / name).exists()
+    assert not any(p.name.startswith(".") for p in mnist_copy.iterdir() if p.is_file())
+
+
+def test_missing_folder_without_mirrors_is_a_clear_error(tmp_path):
+    with pytest.raises(DataError, match="is missing and could not be downloaded"):
+        input_data.load_mnist(tmp_path / "nowhere")
+
+
+def test_font_data(tmp_path):
+    images, labels = input_data.load_fonts()
+    assert images.shape == (2790, 36, 36) and images.dtype == np.uint8
+    assert np.bincount(labels).tolist() == [558] * 5
+    bad = tmp_path / "data_with_labels.npz"
+    bad.write_bytes(input_data.FONTS_FILE.read_bytes()[:-10])
+    with pytest.raises(DataError, match="fails its SHA-256 check"):
+        input_data.load_fonts(bad)
+    with pytest.raises(DataError, match="cannot read"):
+        input_data.load_fonts(tmp_path / "missing.npz")

@@ -1,0 +1,305 @@
+"""main.py: the MNIST article — graph, errata, checkpoints, output format and every bad input."""
+
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import cli
+import main
+from conftest import ROOT, SCRIPT_ENV, SHORT_RUN, assert_one_line_error, run_script
+from drawing import SEVEN, TWO, draw_digit
+
+MAIN = ROOT / "main.py"
+ITERATION_LINE = re.compile(r"^Iteration (\d+) \t\| Loss = (\d+\.\d+(?:e-?\d+)?) \t\| Accuracy = (0\.\d+|1\.0)$")
+
+
+def test_default_output_is_the_articles(trained):
+    _, result = trained
+    assert result.stderr == ""  # no TensorFlow logs, deprecation notes or warnings
+    lines = result.stdout.splitlines()
+    iterations = [ITERATION_LINE.match(line) for line in lines[:3]]
+    assert all(iterations), lines[:3]
+    assert [int(m.group(1)) for m in iterations] == [0, 100, 200]
+    assert lines[3] == ""
+    assert re.fullmatch(r"Accuracy on test set: 0\.\d+", lines[4])
+    assert lines[5].startswith("Model saved in ")
+    assert re.fullmatch(r"Prediction for test image: 2 \(confidence \d+\.\d%\)", lines[6])
+    assert len(lines) == 7
+    losses = [float(m.group(2)) for m in iterations]
+    assert losses[-1] < losses[0]
+
+
+def test_short_run_accuracy(trained):
+    _, result = trained
+    accuracy = float(re.search(r"Accuracy on test set: (\S+)", result.stdout).group(1))
+    assert accuracy >= 0.87  # 300 of the 1000 iterations; the full run reaches about 0.94
+
+
+def test_same_seed_same_numbers_and_plot_and_tensorboard(trained, tmp_path):
+    _, first = trained
+    plot, logs = tmp_path / "curves.png", tmp_path / "logs"
+    again = run_script(MAIN, *SHORT_RUN, "--checkpoint-dir", tmp_path / "ck", "--plot", plot, "--log-dir", logs)
+    assert again.returncode == 0 and again.stderr == ""
+
+    def numbers(out):
+        return [line for line in out.splitlines() if line.startswith(("Iteration", "Accuracy", "Prediction"))]
+
+    assert numbers(again.stdout) == numbers(first.stdout)
+    with Image.open(plot) as im:
+        assert im.size[0] > 300 and im.size[1] > 200
+    events = list(logs.glob("events.out.tfevents.*"))
+    assert len(events) == 1 and events[0].stat().st_size > 10_000  # the graph and the summaries
+    from quiet_tf import tf
+
+    tags = {v.tag for e in tf.compat.v1.train.summary_iterator(str(events[0])) for v in e.summary.value}
+    assert tags == {"loss", "accuracy"}
+
+
+def ancestors(tensor):
+    seen, todo = set(), [tensor.op]
+    while todo:
+        op = todo.pop()
+        if op.name not in seen:
+            seen.add(op.name)
+            todo.extend(t.op for t in op.inputs)
+    return seen
+
+
+def adam_learning_rate(net):
+    from quiet_tf import tf
+
+    adam = next(op for op in net.graph.get_operations() if op.type == "ResourceApplyAdam")
+    with tf.compat.v1.Session(graph=net.graph) as sess:
+        return float(sess.run(adam.inputs[5]))  # var, m, v, beta1_power, beta2_power, lr, ...
+
+
+def test_as_published_graph_is_linear_and_dropout_never_acts():
+    published = main.build_graph(as_published=True, learning_rate=0.5)
+    types = {op.type for op in published.graph.get_operations()}
+    assert not types & {"Relu", "Sigmoid", "Tanh", "Elu", "Selu", "LeakyRelu"}
+    assert published.layer_drop.op.name not in ancestors(published.output_layer)
+    assert published.layer_3.op.name in ancestors(published.output_layer)
+    assert adam_learning_rate(published) == pytest.approx(1e-4)  # hard-coded, whatever learning_rate says
+
+
+def test_fixed_graph_has_relu_dropout_and_uses_learning_rate():
+    fixed = main.build_graph(as_published=False, learning_rate=0.5)
+    ops = fixed.graph.get_operations()
+    assert sum(op.type == "Relu" for op in ops) == 3
+    assert fixed.layer_drop.op.name in ancestors(fixed.output_layer)
+    assert adam_learning_rate(fixed) == pytest.approx(0.5)
+    assert fixed.keep_prob.op.type == "PlaceholderWithDefault"  # 1.0 when prediction does not feed it
+
+
+def _session(net, init=True):
+    from quiet_tf import tf
+
+    sess = tf.compat.v1.Session(graph=net.graph)
+    if init:
+        sess.run(net.init)
+    return sess
+
+
+def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
+    images = np.random.default_rng(0).random((20, 784), dtype=np.float32)
+    arch = main.architecture(False)
+    net = main.build_graph(seed=1)
+    with _session(net) as sess:
+        expected = sess.run(net.probabilities, {net.X: images})
+        main.save_checkpoint(net, sess, tmp_path, arch, 0.5)
+    other = main.build_graph(seed=2)  # different initial weights, overwritten by the restore
+    with _session(other, init=False) as sess:
+        assert main.load_checkpoint(other, sess, tmp_path, arch)
+        np.testing.assert_array_equal(sess.run(other.probabilities, {other.X: images}), expected)
+    published = main.build_graph(as_published=True)
+    with _session(published, init=False) as sess, pytest.raises(cli.UsageError, match="--retrain"):
+        main.load_checkpoint(published, sess, tmp_path, main.architecture(True))
+    assert not main.load_checkpoint(net, None, tmp_path / "empty", arch)
+
+
+def test_an_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    images = np.random.default_rng(0).random((5, 784), dtype=np.float32)
+    arch = main.architecture(False)
+    net = main.build_graph(seed=1)
+    with _session(net) as sess:
+        good = main.save_checkpoint(net, sess, tmp_path, arch, 0.5)
+        expected = sess.run(net.probabilities, {net.X: images})
+        latest = (tmp_path / "latest.json").read_text()
+
+        def interrupted_save(sess, path, **kwargs):
+            with open(path + ".index", "wb") as f:
+                f.write(b"half")
+            raise KeyboardInterrupt
+
+        sess.run(net.init)  # new weights that must not replace the saved ones
+        monkeypatch.setattr(net.saver, "save", interrupted_save)
+        with pytest.raises(KeyboardInterrupt):
+            main.save_checkpoint(net, sess, tmp_path, arch, 0.9)
+    assert (tmp_path / "latest.json").read_text() == latest
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["latest.json", good.name])
+    fresh = main.build_graph(seed=3)
+    with _session(fresh, init=False) as sess:
+        main.load_checkpoint(fresh, sess, tmp_path, arch)
+        np.testing.assert_array_equal(sess.run(fresh.probabilities, {fresh.X: images}), expected)
+
+
+@pytest.fixture(scope="module")
+def own_digits(tmp_path_factory):
+    """Files a user might draw: odd sizes, RGBA, JPEG, light on dark, a thin pen."""
+    d = tmp_path_factory.mktemp("digits")
+    darkness = 255 - np.asarray(draw_digit(TWO, (333, 271), box=(0.3, 0.1, 0.8, 0.9)).convert("L"))
+    rgba = np.zeros((271, 333, 4), np.uint8)
+    rgba[..., 3] = darkness
+    Image.fromarray(rgba, "RGBA").save(d / "two_rgba_333x271.png")
+    draw_digit(SEVEN, (640, 480), box=(0.5, 0.4, 0.9, 0.93), ink=(200, 30, 30), paper=(250, 245, 230)).save(
+        d / "seven_photo.jpg", quality=70
+    )
+    draw_digit(SEVEN, (200, 200), ink=(255, 255, 255), paper=(0, 0, 0)).save(d / "seven_chalkboard.png")
+    draw_digit(TWO, (900, 900), pen=0.015).save(d / "two_thin_pen.png")
+    return d
+
+
+def test_predict_own_digits_with_the_saved_model(trained, own_digits, tmp_path):
+    checkpoints, training = trained
+    files = sorted(own_digits.iterdir())
+    result = run_script(
+        MAIN,
+        "--predict",
+        ROOT / "test_img.png",
+        *files,
+        "--checkpoint-dir",
+        checkpoints,
+        "--show-input",
+        tmp_path / "seen.png",
+    )
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert "Iteration" not in result.stdout  # used the checkpoint, no training
+    predicted = dict(re.findall(r"^Prediction for (\S+): (\d)", result.stdout, flags=re.M))
+    digit_of = {"two": "2", "seven": "7"}
+    expected = {str(ROOT / "test_img.png"): "2", **{str(f): digit_of[f.name.split("_")[0]] for f in files}}
+    assert predicted == expected
+    # the same checkpoint gives the same answer, to the digit of confidence, as at the end of training
+    confidence = re.search(r"Prediction for test image: 2 \((.*)\)", training.stdout).group(1)
+    assert f"test_img.png: 2 ({confidence})" in result.stdout
+    seen = sorted(tmp_path.glob("seen-*.png"))
+    assert len(seen) == 1 + len(files) and Image.open(seen[0]).size == (28, 28)
+
+
+def test_a_bad_file_does_not_stop_the_others(trained, tmp_path):
+    checkpoints, _ = trained
+    (tmp_path / "notes.png").write_text("shopping list\n")
+    result = run_script(
+        MAIN, "--predict", tmp_path / "notes.png", ROOT / "test_img.png", "--checkpoint-dir", checkpoints
+    )
+    assert_one_line_error(result, "notes.png", "not an image")
+    assert re.search(r"^Prediction for .*test_img\.png: 2 ", result.stdout, flags=re.M)
+
+
+def test_checkpoint_of_another_architecture_is_refused(trained):
+    checkpoints, _ = trained
+    result = run_script(MAIN, "--predict", ROOT / "test_img.png", "--as-published", "--checkpoint-dir", checkpoints)
+    assert_one_line_error(result, "holds the fixed network", "--retrain")
+    assert result.stdout == ""
+
+
+def _bad_images(tmp_path):
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "text.png").write_text("hello\n")
+    draw_digit(TWO, (300, 300)).save(tmp_path / "cut.png")
+    (tmp_path / "cut.png").write_bytes((tmp_path / "cut.png").read_bytes()[:2000])
+    Image.new("L", (64, 64), 255).save(tmp_path / "white.png")
+    Image.new("RGB", (64, 64), 0).save(tmp_path / "black.png")
+    Image.new("1", (10000, 9000), 1).save(tmp_path / "bomb.png")
+    return {
+        "missing.png": "no such file",
+        "folder.png": "is a folder",
+        "empty.png": "is empty",
+        "text.png": "not an image",
+        "cut.png": "truncated",
+        "white.png": "no digit found",
+        "black.png": "no digit found",
+        "bomb.png": "decompression-bomb",
+    }
+
+
+def test_every_bad_image_is_one_clear_line(tmp_path):
+    for name, message in _bad_images(tmp_path).items():
+        result = run_script(MAIN, "--predict", tmp_path / name, "--checkpoint-dir", tmp_path / "none")
+        assert_one_line_error(result, name, message)
+        assert result.stdout == ""
+    assert not (tmp_path / "none").exists()  # nothing trained, nothing written
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--iterations", "0"],
+        ["--iterations", "-5"],
+        ["--iterations", "ten"],
+        ["--batch-size", "0"],
+        ["--batch-size", "60000"],
+        ["--learning-rate", "0"],
+        ["--learning-rate", "-0.1"],
+        ["--learning-rate", "nan"],
+        ["--dropout", "0"],
+        ["--dropout", "1.5"],
+        ["--plot", "no/such/folder/curves.png"],
+        ["--show-input", "seen.jpg"],
+        ["--no-such-flag"],
+    ],
+)
+def test_bad_flags_are_usage_errors(flags, tmp_path):
+    result = run_script(MAIN, *flags, "--checkpoint-dir", tmp_path / "ck")
+    assert_one_line_error(result, flags[0])
+    assert not (tmp_path / "ck").exists()
+
+
+def test_missing_or_corrupt_mnist_is_one_clear_line(mnist_copy, tmp_path):
+    result = run_script(MAIN, "--data-dir", tmp_path / "nowhere", "--checkpoint-dir", tmp_path / "ck")
+    assert_one_line_error(result, "train-images-idx3-ubyte.gz is missing")
+    gz = mnist_copy / "t10k-images-idx3-ubyte.gz"
+    gz.write_bytes(gz.read_bytes()[:5000])
+    result = run_script(MAIN, "--data-dir", mnist_copy, "--checkpoint-dir", tmp_path / "ck")
+    assert_one_line_error(result, "t10k-images-idx3-ubyte.gz is corrupt or truncated")
+    assert result.stdout == "" and not (tmp_path / "ck").exists()
+
+
+def test_missing_test_image_after_training(tmp_path):
+    for module in ("main.py", "cli.py", "digit_image.py", "input_data.py", "quiet_tf.py"):
+        shutil.copy(ROOT / module, tmp_path / module)
+    result = run_script(tmp_path / "main.py", "--iterations", "1", "--data-dir", ROOT / "MNIST_data", cwd=tmp_path)
+    assert_one_line_error(result, "test_img.png", "no such file")
+    assert result.stdout.startswith("Iteration 0 \t| Loss = ")
+    assert "Accuracy on test set:" in result.stdout  # the training results still print first
+
+
+def test_ctrl_c_during_training_exits_130_and_keeps_the_checkpoint(trained, tmp_path):
+    checkpoints = tmp_path / "checkpoints"
+    shutil.copytree(trained[0], checkpoints)
+    before = {p.relative_to(checkpoints): p.read_bytes() for p in checkpoints.rglob("*") if p.is_file()}
+    process = subprocess.Popen(
+        [sys.executable, str(MAIN), "--iterations", "100000", "--checkpoint-dir", str(checkpoints)],
+        cwd=ROOT,
+        env=SCRIPT_ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in process.stdout:
+        if line.startswith("Iteration 100 "):
+            process.send_signal(signal.SIGINT)
+            break
+    stdout, stderr = process.communicate(timeout=120)
+    result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    assert_one_line_error(result, "interrupted", "checkpoint", status=130)
+    after = {p.relative_to(checkpoints): p.read_bytes() for p in checkpoints.rglob("*") if p.is_file()}
+    assert after == before
+    assert json.loads((checkpoints / "latest.json").read_text())["model"] == main.architecture(False)
