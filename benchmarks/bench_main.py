@@ -1,0 +1,175 @@
+"""Benchmark main.py (not a test: it prints figures, it asserts nothing).
+
+    python benchmarks/bench_main.py            # default and --as-published, 1000 × 128
+    python benchmarks/bench_main.py --iterations 200
+
+For each configuration, in a fresh process: seconds to import TensorFlow, load MNIST, build the
+graph, train, evaluate the test set, and in total; training examples/s and GFLOP/s against this
+machine's measured matmul peak; peak memory. Then whole-command wall times: `python main.py`,
+`--as-published`, and `--predict test_img.png` with a saved checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def training_flops(iterations, batch_size):
+    """Forward 2 FLOP per multiply-add, backward twice that: 6 × MACs per example (the issue's 435 GFLOP)."""
+    import main
+
+    layers = [main.n_input, main.n_hidden1, main.n_hidden2, main.n_hidden3, main.n_output]
+    macs = sum(a * b for a, b in zip(layers, layers[1:], strict=False))
+    return 6 * macs * iterations * batch_size
+
+
+def child(config, iterations, batch_size):
+    """One configuration, timed phase by phase, in this process."""
+    t0 = time.perf_counter()
+    from quiet_tf import tf
+
+    t_import = time.perf_counter()
+    import input_data
+    import main
+
+    mnist = input_data.read_data_sets(input_data.MNIST_DIR, one_hot=True, seed=0)
+    t_data = time.perf_counter()
+    net = main.build_graph(as_published=config == "as-published", seed=0)
+    sess = tf.compat.v1.Session(graph=net.graph)
+    sess.run(net.init)
+    t_graph = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        main.train(net, sess, mnist, iterations, batch_size, main.dropout)
+    t_train = time.perf_counter()
+    accuracy = float(main.test(net, sess, mnist))
+    t_test = time.perf_counter()
+    peak = matmul_peak(tf)
+    return {
+        "import": t_import - t0,
+        "data": t_data - t_import,
+        "graph": t_graph - t_data,
+        "train": t_train - t_graph,
+        "test": t_test - t_train,
+        "total": t_test - t0,
+        "accuracy": accuracy,
+        "examples_per_s": iterations * batch_size / (t_train - t_graph),
+        "train_gflops": training_flops(iterations, batch_size) / (t_train - t_graph) / 1e9,
+        "matmul_peak_gflops": peak,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def matmul_peak(tf, n=2048, repeats=10):
+    """This machine's float32 matmul rate in GFLOP/s (best of a few runs), in a separate graph."""
+    graph = tf.Graph()
+    with graph.as_default():
+        a = tf.random.normal([n, n])
+        product = tf.matmul(a, a)
+        for _ in range(3):
+            product = tf.matmul(product, a) * 1e-3
+        with tf.compat.v1.Session(graph=graph) as sess:
+            sess.run(product)
+            best = float("inf")
+            for _ in range(repeats):
+                start = time.perf_counter()
+                sess.run(product)
+                best = min(best, time.perf_counter() - start)
+    return 4 * 2 * n**3 / best / 1e9
+
+
+def wall(args):
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"main.py {' '.join(args)} failed:\n{result.stderr}")
+    return time.perf_counter() - start
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--iterations", type=int, default=1000)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--child", choices=["default", "as-published"], help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.iterations, args.batch_size)))
+        return
+
+    results = {}
+    for config in ("default", "as-published"):
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                config,
+                "--iterations",
+                str(args.iterations),
+                "--batch-size",
+                str(args.batch_size),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        results[config] = json.loads(out.strip().splitlines()[-1])
+
+    print(f"main.py phases, {args.iterations} iterations × {args.batch_size} (seconds unless stated)")
+    print(f"{'':22}{'default':>12}{'as-published':>14}{'ratio':>8}")
+    rows = [
+        ("import TensorFlow", "import"),
+        ("load MNIST", "data"),
+        ("build graph + init", "graph"),
+        ("training", "train"),
+        ("test evaluation", "test"),
+        ("total", "total"),
+        ("training examples/s", "examples_per_s"),
+        ("training GFLOP/s", "train_gflops"),
+        ("peak memory (MiB)", "peak_mib"),
+        ("test accuracy", "accuracy"),
+    ]
+    for label, key in rows:
+        d, a = results["default"][key], results["as-published"][key]
+        print(f"{label:22}{d:12.4g}{a:14.4g}{d / a:8.2f}")
+    peak = results["default"]["matmul_peak_gflops"]
+    print(
+        f"\nmatmul peak on this machine: {peak:.0f} GFLOP/s; training reaches "
+        f"{results['default']['train_gflops'] / peak:.0%} (default) and "
+        f"{results['as-published']['train_gflops'] / peak:.0%} (as published) of it "
+        f"({training_flops(args.iterations, args.batch_size) / 1e9:.0f} GFLOP of training)"
+    )
+
+    with tempfile.TemporaryDirectory() as checkpoints:
+        common = [
+            "--iterations",
+            str(args.iterations),
+            "--batch-size",
+            str(args.batch_size),
+            "--checkpoint-dir",
+            checkpoints,
+            "--seed",
+            "0",
+        ]
+        full = wall(common)
+        predict = wall(["--predict", str(ROOT / "test_img.png"), "--checkpoint-dir", checkpoints])
+        published = wall([*common, "--as-published"])
+    print("\nwhole commands (wall seconds)")
+    print(f"  python main.py                  {full:6.2f}")
+    print(f"  python main.py --as-published   {published:6.2f}   (default / as-published = {full / published:.2f})")
+    print(f"  python main.py --predict FILE   {predict:6.2f}   ({predict / full:.0%} of a full run)")
+
+
+if __name__ == "__main__":
+    main()
