@@ -101,32 +101,31 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--iterations", type=int, default=1000)
     p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--repeats", type=int, default=3, help="runs of each configuration; the best is shown")
     p.add_argument("--child", choices=["default", "as-published"], help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.iterations, args.batch_size)))
         return
 
+    runs = {"default": [], "as-published": []}
+    for _ in range(args.repeats):  # alternate the two, so a busy moment of a shared machine hits both
+        for config, found in runs.items():
+            command = [sys.executable, __file__, "--child", config, "--iterations", str(args.iterations)]
+            command += ["--batch-size", str(args.batch_size)]
+            out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            found.append(json.loads(out.strip().splitlines()[-1]))
     results = {}
-    for config in ("default", "as-published"):
-        out = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--child",
-                config,
-                "--iterations",
-                str(args.iterations),
-                "--batch-size",
-                str(args.batch_size),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        results[config] = json.loads(out.strip().splitlines()[-1])
+    for config, found in runs.items():  # best of the repeats: the machine's speed, not its noise
+        best = {k: min(r[k] for r in found) for k in ("import", "data", "graph", "train", "test", "total")}
+        best["examples_per_s"] = args.iterations * args.batch_size / best["train"]
+        best["train_gflops"] = training_flops(args.iterations, args.batch_size) / best["train"] / 1e9
+        best["matmul_peak_gflops"] = max(r["matmul_peak_gflops"] for r in found)
+        best["peak_mib"] = max(r["peak_mib"] for r in found)
+        best["accuracy"] = found[0]["accuracy"]
+        results[config] = best
 
-    print(f"main.py phases, {args.iterations} iterations × {args.batch_size} (seconds unless stated)")
+    print(f"main.py phases, {args.iterations} iterations × {args.batch_size}, best of {args.repeats} runs (s)")
     print(f"{'':22}{'default':>12}{'as-published':>14}{'ratio':>8}")
     rows = [
         ("import TensorFlow", "import"),
