@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent  # the repository root
+FIGURES = ROOT / "figures"  # where the tutorials save their figures (git-ignored)
 
 
 class UsageError(Exception):
@@ -139,3 +140,8 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def keras_verbosity() -> int:
+    """Keras' progress bar on a terminal; one line per epoch when the output goes to a file or pipe."""
+    return 1 if sys.stdout.isatty() else 2
