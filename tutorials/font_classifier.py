@@ -1,0 +1,227 @@
+"""Classify letters by font — "Hands-On Deep Learning with TensorFlow": logistic regression, then
+one and two hidden sigmoid layers, in a tf.compat.v1 session.
+
+    python tutorials/font_classifier.py --model logistic   # 1000 epochs  (book: ~0.40 validation)
+    python tutorials/font_classifier.py --model hidden1    # 5000 epochs  (book: ~0.60)
+    python tutorials/font_classifier.py --model hidden2    # 25000 epochs (book: ~0.68 train / 0.63)
+    python tutorials/font_classifier.py --model hidden1 --as-published   # the book's loss
+
+The book computes y = softmax(...) and then feeds `y + 1e-50` as the *logits* of
+softmax_cross_entropy_with_logits: a second softmax on top of the first, which squashes the
+gradients and slows learning. By default the logits are fed; --as-published keeps the book's form.
+"""
+
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
+
+import numpy as np
+from tqdm import tqdm
+
+import cli
+import input_data
+
+# Parameters (the book's values)
+n_pixels = 36 * 36  # 1296
+n_fonts = 5
+valid_fraction = 0.1
+MODELS = {  # learning rate of gradient descent, epochs (full-batch steps)
+    "logistic": {"learning_rate": 0.02, "epochs": 1000},
+    "hidden1": {"learning_rate": 0.01, "epochs": 5000},
+    "hidden2": {"learning_rate": 0.01, "epochs": 25000},
+}
+
+
+def to_onehot(labels, nclasses=n_fonts):
+    return np.eye(nclasses, dtype=np.float32)[labels]
+
+
+def load_and_split(path=input_data.FONTS_FILE):
+    """Pixels / 255, np.random.seed(0), the first 10 % of a permutation as validation (the book's
+    `test`), one-hot labels. Returns (train, onehot_train), (test, onehot_test), raw images."""
+    images, labels = input_data.load_fonts(path)
+    train = (images / 255.0).astype(np.float32)
+    onehot = to_onehot(labels)
+    np.random.seed(0)
+    indices = np.random.permutation(train.shape[0])
+    valid_cnt = int(train.shape[0] * valid_fraction)
+    test_idx, training_idx = indices[:valid_cnt], indices[valid_cnt:]
+    test, train = train[test_idx, :], train[training_idx, :]
+    onehot_test, onehot_train = onehot[test_idx, :], onehot[training_idx, :]
+    return (train.reshape(-1, n_pixels), onehot_train), (test.reshape(-1, n_pixels), onehot_test), images
+
+
+def build_graph(model, as_published=False, learning_rate=None, seed=None):
+    """The book's graph for `model`; `y` is the softmax output, `logits` what precedes it."""
+    from quiet_tf import tf
+
+    v1 = tf.compat.v1
+    learning_rate = learning_rate or MODELS[model]["learning_rate"]
+    graph = tf.Graph()
+    with graph.as_default():
+        if seed is not None:
+            v1.set_random_seed(seed)
+        x = v1.placeholder("float", [None, n_pixels])
+        y_ = v1.placeholder("float", [None, n_fonts])
+        output_weights = None
+
+        if model == "logistic":
+            W = tf.Variable(tf.zeros([n_pixels, n_fonts]))
+            b = tf.Variable(tf.zeros([n_fonts]))
+            logits = tf.matmul(x, W) + b
+            input_weights = W
+        else:
+            num_hidden1 = 128
+            W1 = tf.Variable(v1.truncated_normal([n_pixels, num_hidden1], stddev=1.0 / math.sqrt(n_pixels)))
+            b1 = tf.Variable(tf.constant(0.1, shape=[num_hidden1]))
+            h1 = tf.sigmoid(tf.matmul(x, W1) + b1)
+            input_weights, last, width = W1, h1, num_hidden1
+            if model == "hidden2":
+                num_hidden2 = 32
+                W2 = tf.Variable(v1.truncated_normal([num_hidden1, num_hidden2], stddev=2.0 / math.sqrt(num_hidden1)))
+                b2 = tf.Variable(tf.constant(0.2, shape=[num_hidden2]))
+                h2 = tf.sigmoid(tf.matmul(h1, W2) + b2)
+                last, width = h2, num_hidden2
+            W_out = tf.Variable(v1.truncated_normal([width, n_fonts], stddev=1.0 / math.sqrt(n_fonts)))
+            b_out = tf.Variable(tf.constant(0.1, shape=[n_fonts]))
+            logits = tf.matmul(last, W_out) + b_out
+            output_weights = W_out
+
+        y = tf.nn.softmax(logits)
+        if as_published:  # the book: the softmax *output* fed as logits, i.e. a double softmax
+            cross_entropy = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=y + 1e-50, labels=y_))
+        else:
+            cross_entropy = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=y_))
+        train_step = v1.train.GradientDescentOptimizer(learning_rate).minimize(cross_entropy)
+
+        correct_prediction = tf.equal(tf.argmax(y, 1), tf.argmax(y_, 1))
+        accuracy = tf.reduce_mean(tf.cast(correct_prediction, "float"))
+        init = v1.global_variables_initializer()
+    return SimpleGraph(graph, x, y_, y, logits, cross_entropy, train_step, accuracy, init, input_weights, output_weights)
+
+
+class SimpleGraph:
+    def __init__(self, graph, x, y_, y, logits, cross_entropy, train_step, accuracy, init, input_weights, output_weights):
+        self.graph, self.x, self.y_, self.y, self.logits = graph, x, y_, y, logits
+        self.cross_entropy, self.train_step, self.accuracy, self.init = cross_entropy, train_step, accuracy, init
+        self.input_weights, self.output_weights = input_weights, output_weights
+
+
+def train(net, sess, train_data, test_data, epochs):
+    """Full-batch gradient descent; accuracy on train and validation every 10 epochs (the book)."""
+    (train, onehot_train), (test, onehot_test) = train_data, test_data
+    train_acc = np.zeros(-(-epochs // 10))
+    test_acc = np.zeros(-(-epochs // 10))
+    for i in tqdm(range(epochs), ascii=True, disable=None, desc="epochs"):
+        if i % 10 == 0:
+            train_acc[i // 10] = sess.run(net.accuracy, feed_dict={net.x: train, net.y_: onehot_train})
+            test_acc[i // 10] = sess.run(net.accuracy, feed_dict={net.x: test, net.y_: onehot_test})
+        sess.run(net.train_step, feed_dict={net.x: train, net.y_: onehot_train})
+    return train_acc, test_acc
+
+
+def confusion_matrix(predicted, actual, n=n_fonts):
+    """conf[actual, predicted]: how often each font was taken for each other."""
+    conf = np.zeros([n, n], dtype=int)
+    np.add.at(conf, (actual, predicted), 1)
+    return conf
+
+
+def save_figures(model, images, train_acc, test_acc, epochs, conf, input_weights, output_weights, folder):
+    plt = cli.pyplot()
+    saved = []
+
+    fig, plts = plt.subplots(5, sharex=True, figsize=(2, 8))  # one letter in each font
+    for i in range(n_fonts):
+        plts[i].pcolor(images[91 + i * 558], cmap=plt.cm.gray_r)
+        plts[i].set_ylabel(f"font {i}")
+    saved.append(cli.save_figure(fig, folder / "font_samples.png"))
+
+    fig = plt.figure()
+    steps = np.arange(len(train_acc)) * 10
+    plt.plot(steps, train_acc, "bo", label="train")
+    plt.plot(steps, test_acc, "rx", label="validation")
+    plt.xlabel("epoch")
+    plt.ylabel("accuracy")
+    plt.legend(loc="lower right")
+    plt.title(f"{model}: accuracy over {epochs} epochs")
+    saved.append(cli.save_figure(fig, folder / f"font_{model}_accuracy.png"))
+
+    fig = plt.figure()
+    plt.pcolor(conf, cmap=plt.cm.Blues)
+    plt.colorbar()
+    plt.xlabel("predicted font")
+    plt.ylabel("actual font")
+    plt.title(f"{model}: confusion matrix (validation)")
+    saved.append(cli.save_figure(fig, folder / f"font_{model}_confusion.png"))
+
+    if model == "logistic":  # one 36×36 weight image per font
+        fig, plts = plt.subplots(1, n_fonts, figsize=(12, 2.6))
+        for i in range(n_fonts):
+            plts[i].pcolor(input_weights[:, i].reshape([36, 36]))
+            plts[i].set_title(f"font {i}")
+    else:  # the first 32 hidden units' input weights
+        fig, plts = plt.subplots(4, 8, sharex=True, sharey=True, figsize=(12, 6.5))
+        for i in range(32):
+            plts[i // 8, i % 8].pcolor(input_weights[:, i].reshape([36, 36]))
+    saved.append(cli.save_figure(fig, folder / f"font_{model}_input_weights.png"))
+
+    if output_weights is not None:
+        fig = plt.figure()
+        plt.pcolor(output_weights)
+        plt.colorbar()
+        plt.xlabel("font")
+        plt.ylabel("hidden unit")
+        plt.title(f"{model}: output weights")
+        saved.append(cli.save_figure(fig, folder / f"font_{model}_output_weights.png"))
+    return saved
+
+
+def parse_args(argv=None):
+    parser = cli.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=list(MODELS), default="logistic", help="which chapter's model (%(default)s)")
+    parser.add_argument("--epochs", type=cli.positive_int, help="training epochs (the book's: 1000 / 5000 / 25000)")
+    parser.add_argument("--learning-rate", type=cli.positive_float, help="gradient descent step (the book's per model)")
+    parser.add_argument("--as-published", action="store_true", help="the book's double-softmax loss")
+    parser.add_argument("--seed", type=int, help="TensorFlow's seed for the initial weights (the split always uses 0)")
+    parser.add_argument("--data", type=Path, default=input_data.FONTS_FILE, help="the font data .npz")
+    parser.add_argument("--figure-dir", type=Path, default=cli.FIGURES, help="where the figures go (%(default)s)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    epochs = args.epochs or MODELS[args.model]["epochs"]
+    train_data, test_data, images = load_and_split(args.data)
+    print(f"{len(train_data[0])} training and {len(test_data[0])} validation letters, {n_fonts} fonts")
+
+    from quiet_tf import tf
+
+    net = build_graph(args.model, args.as_published, args.learning_rate, args.seed)
+    with tf.compat.v1.Session(graph=net.graph) as sess:
+        sess.run(net.init)
+        train_acc, test_acc = train(net, sess, train_data, test_data, epochs)
+        final_train = sess.run(net.accuracy, feed_dict={net.x: train_data[0], net.y_: train_data[1]})
+        final_test = sess.run(net.accuracy, feed_dict={net.x: test_data[0], net.y_: test_data[1]})
+        predicted = sess.run(tf.argmax(net.y, 1), feed_dict={net.x: test_data[0]})
+        input_weights = sess.run(net.input_weights)
+        output_weights = None if net.output_weights is None else sess.run(net.output_weights)
+
+    conf = confusion_matrix(predicted, test_data[1].argmax(1))
+    loss = "the book's double-softmax loss" if args.as_published else "softmax cross-entropy on the logits"
+    print(f"\n{args.model}, {epochs} epochs, {loss}")
+    print(f"Final accuracy: train {final_train:.4f}, validation {final_test:.4f}")
+    print("Confusion matrix (rows: actual font, columns: predicted font), validation set:")
+    print("        " + "".join(f"{j:>6}" for j in range(n_fonts)))
+    for i, row in enumerate(conf):
+        print(f"font {i} " + "".join(f"{v:>6}" for v in row))
+    saved = save_figures(args.model, images, train_acc, test_acc, epochs, conf, input_weights, output_weights,
+                         args.figure_dir)
+    print(f"Figures saved in {cli.shown(args.figure_dir)}: {', '.join(p.name for p in saved)}")
+    return 0
+
+
+if __name__ == "__main__":
+    cli.run(main)
