@@ -14,6 +14,7 @@ gradients and slows learning. By default the logits are fed; --as-published keep
 import math
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 
@@ -99,14 +100,19 @@ def build_graph(model, as_published=False, learning_rate=None, seed=None):
         correct_prediction = tf.equal(tf.argmax(y, 1), tf.argmax(y_, 1))
         accuracy = tf.reduce_mean(tf.cast(correct_prediction, "float"))
         init = v1.global_variables_initializer()
-    return SimpleGraph(graph, x, y_, y, logits, cross_entropy, train_step, accuracy, init, input_weights, output_weights)
-
-
-class SimpleGraph:
-    def __init__(self, graph, x, y_, y, logits, cross_entropy, train_step, accuracy, init, input_weights, output_weights):
-        self.graph, self.x, self.y_, self.y, self.logits = graph, x, y_, y, logits
-        self.cross_entropy, self.train_step, self.accuracy, self.init = cross_entropy, train_step, accuracy, init
-        self.input_weights, self.output_weights = input_weights, output_weights
+    return SimpleNamespace(
+        graph=graph,
+        x=x,
+        y_=y_,
+        y=y,
+        logits=logits,
+        cross_entropy=cross_entropy,
+        train_step=train_step,
+        accuracy=accuracy,
+        init=init,
+        input_weights=input_weights,
+        output_weights=output_weights,
+    )
 
 
 def train(net, sess, train_data, test_data, epochs):
@@ -217,8 +223,9 @@ def main(argv=None):
     print("        " + "".join(f"{j:>6}" for j in range(n_fonts)))
     for i, row in enumerate(conf):
         print(f"font {i} " + "".join(f"{v:>6}" for v in row))
-    saved = save_figures(args.model, images, train_acc, test_acc, epochs, conf, input_weights, output_weights,
-                         args.figure_dir)
+    saved = save_figures(
+        args.model, images, train_acc, test_acc, epochs, conf, input_weights, output_weights, args.figure_dir
+    )
     print(f"Figures saved in {cli.shown(args.figure_dir)}: {', '.join(p.name for p in saved)}")
     return 0
 

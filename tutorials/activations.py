@@ -1,0 +1,101 @@
+"""Transforming values — the activation-function demo of "Hands-On Deep Learning with TensorFlow",
+in a tf.compat.v1 session.
+
+    python tutorials/activations.py
+
+Three 5-long random vectors (truncated normal, means 3, -1 and 0, stddev 1/sqrt(5)) go through a
+square, a logarithm and a sigmoid, printed before and after; then a single neuron combines two of
+them: sigmoid(x1·w1 + x2·w2) with w1 = 0.1, w2 = 0.2. A figure shows the three transforms.
+"""
+
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
+
+import numpy as np
+
+import cli
+
+# Parameters (the book's values)
+size = 5
+means = (3.0, -1.0, 0.0)
+w1_value, w2_value = 0.1, 0.2
+FIGURE = "activations.png"
+
+
+def build_graph(seed=None):
+    from quiet_tf import tf
+
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    with graph.as_default():
+        if seed is not None:
+            v1.set_random_seed(seed)
+        x1 = tf.Variable(v1.truncated_normal([size], mean=means[0], stddev=1.0 / math.sqrt(size)))
+        x2 = tf.Variable(v1.truncated_normal([size], mean=means[1], stddev=1.0 / math.sqrt(size)))
+        x3 = tf.Variable(v1.truncated_normal([size], mean=means[2], stddev=1.0 / math.sqrt(size)))
+
+        # Squaring makes large values extreme (but positive)
+        sqx2 = x2 * x2
+        # Logarithm makes small values more pronounced (and negative); x1 is kept positive by its mean
+        logx1 = tf.math.log(x1)
+        # "sigmoid" flattens extreme values to 0 or 1; sigmoid(0) = 0.5
+        sigx3 = tf.sigmoid(x3)
+
+        # A neuron: a linear combination of inputs, then a transform
+        w1 = tf.constant(w1_value)
+        w2 = tf.constant(w2_value)
+        n1 = tf.sigmoid(w1 * x1 + w2 * x2)
+        init = v1.global_variables_initializer()
+    return graph, init, {"x1": x1, "x2": x2, "x3": x3, "sqx2": sqx2, "logx1": logx1, "sigx3": sigx3, "n1": n1}
+
+
+def run(seed=None):
+    """All the demo's values, evaluated once in one session."""
+    from quiet_tf import tf
+
+    graph, init, tensors = build_graph(seed)
+    with tf.compat.v1.Session(graph=graph) as sess:
+        sess.run(init)
+        return sess.run(tensors)
+
+
+def plot(values, path):
+    plt = cli.pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
+    for ax, (name, before, after) in zip(
+        axes,
+        [("square of x2", "x2", "sqx2"), ("log of x1", "x1", "logx1"), ("sigmoid of x3", "x3", "sigx3")],
+        strict=True,
+    ):
+        ax.plot(values[before], values[after], "o")
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.set(title=name, xlabel=before, ylabel=after)
+    return cli.save_figure(fig, path)
+
+
+def parse_args(argv=None):
+    parser = cli.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, help="make the random vectors repeatable")
+    parser.add_argument("--figure-dir", type=Path, default=cli.FIGURES, help="where the figure goes (%(default)s)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    values = run(args.seed)
+    np.set_printoptions(precision=4, suppress=True)
+    for title, before, after in [("Square", "x2", "sqx2"), ("Log", "x1", "logx1"), ("Sigmoid", "x3", "sigx3")]:
+        print(f"{title}:\n  {before:<5} = {values[before]}\n  {after:<5} = {values[after]}")
+    print(f"Neuron: n1 = sigmoid({w1_value}·x1 + {w2_value}·x2)")
+    print(f"  {w1_value}·x1 = {w1_value * values['x1']}")
+    print(f"  {w2_value}·x2 = {w2_value * values['x2']}")
+    print(f"  n1    = {values['n1']}")
+    print(f"Figure saved to {cli.shown(plot(values, args.figure_dir / FIGURE))}")
+    return 0
+
+
+if __name__ == "__main__":
+    cli.run(main)
