@@ -116,7 +116,7 @@ def train(net, sess, mnist, steps, batch_size, show=print):
         )
         if i % 100 == 0:
             test_accuracy = sess.run(net.accuracy, {net.input_x: test_x, net.output_y: test_y})
-            show("Step=%d, Train loss=%.4f,[Test accuracy=%.2f]" % (i, train_loss, test_accuracy))
+            show("Step=%d, Train loss=%.4f,[Test accuracy=%.2f]" % (i, train_loss, test_accuracy))  # noqa: UP031 (the text)
             history.append((i, float(train_loss), float(test_accuracy)))
     return history
 
