@@ -196,6 +196,13 @@ class Network:
 
     def get_weights(self):
         """The weights as the vectorised model holds them: [(W, b)], W[downstream, upstream]."""
+        return self._as_matrices("weight")
+
+    def get_gradients(self):
+        """The gradients of the last get_gradient(), laid out like get_weights()."""
+        return self._as_matrices("gradient")
+
+    def _as_matrices(self, attribute):
         weights = []
         for upper, lower in zip(self.layers[:-1], self.layers[1:], strict=True):
             W = np.zeros((len(lower.nodes) - 1, len(upper.nodes) - 1))
@@ -203,9 +210,9 @@ class Network:
             for node in upper.nodes:
                 for conn in node.downstream:
                     if isinstance(node, ConstNode):
-                        b[conn.downstream_node.node_index, 0] = conn.weight
+                        b[conn.downstream_node.node_index, 0] = getattr(conn, attribute)
                     else:
-                        W[conn.downstream_node.node_index, node.node_index] = conn.weight
+                        W[conn.downstream_node.node_index, node.node_index] = getattr(conn, attribute)
             weights.append((W, b))
         return weights
 
@@ -309,7 +316,7 @@ class VectorNetwork:
     def train_one_sample(self, label, sample, rate):
         self.predict(sample)
         self.calc_gradient(label)
-        self.update_weight(rate)  # a mini-batch sums its gradients: the rate means the same per sample
+        self.update_weight(rate / label.shape[1])  # a mini-batch takes the mean of its samples' gradients
 
     def calc_gradient(self, label):
         last = self.layers[-1]
@@ -417,7 +424,12 @@ def parse_args(argv=None):
     parser = cli.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=["all", "gradcheck", "object", "mnist"], default="all")
     parser.add_argument("--learning-rate", type=cli.positive_float, default=learning_rate, help="(%(default)s)")
-    parser.add_argument("--batch-size", type=cli.positive_int, default=1, help="1 = per-sample SGD, as the text")
+    parser.add_argument(
+        "--batch-size",
+        type=cli.positive_int,
+        default=1,
+        help="1 = per-sample SGD, as the text; a mini-batch averages its gradients (try 32 with --learning-rate 1)",
+    )
     parser.add_argument("--eval-every", type=cli.positive_int, default=eval_every, help="epochs between evaluations")
     parser.add_argument("--max-epochs", type=cli.positive_int, default=max_epochs, help="stop here at the latest")
     parser.add_argument("--limit", type=cli.positive_int, help="train on only the first N images (smoke runs)")
