@@ -50,6 +50,20 @@ class ArgumentParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see --help)\n")
 
 
+def add_common_flags(parser, *, epochs=None, limit=False, data_dir=None, figure_dir=False):
+    """The flags the tutorials share, with one name and one meaning everywhere: --epochs (default
+    the published count), --limit N examples, --seed, --data-dir, --figure-dir."""
+    if epochs is not None:
+        parser.add_argument("--epochs", type=positive_int, default=epochs, help="training epochs (%(default)s)")
+    if limit:
+        parser.add_argument("--limit", type=positive_int, help="train on only the first N examples (smoke runs)")
+    parser.add_argument("--seed", type=int, help="make a run repeatable")
+    if data_dir is not None:
+        parser.add_argument("--data-dir", type=Path, default=data_dir, help="folder of the MNIST .gz files")
+    if figure_dir:
+        parser.add_argument("--figure-dir", type=Path, default=FIGURES, help="where figures go (%(default)s)")
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)

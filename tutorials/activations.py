@@ -78,8 +78,7 @@ def plot(values, path):
 
 def parse_args(argv=None):
     parser = cli.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, help="make the random vectors repeatable")
-    parser.add_argument("--figure-dir", type=Path, default=cli.FIGURES, help="where the figure goes (%(default)s)")
+    cli.add_common_flags(parser, figure_dir=True)
     return parser.parse_args(argv)
 
 

@@ -132,9 +132,7 @@ def make_dataset(x, y, shuffle=False, seed=None):
 def parse_args(argv=None):
     parser = cli.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="cifar-10-python.tar.gz or its extracted cifar-10-batches-py")
-    parser.add_argument("--epochs", type=cli.positive_int, default=epochs, help="training epochs (%(default)s)")
-    parser.add_argument("--limit", type=cli.positive_int, help="train on only the first N images (smoke runs)")
-    parser.add_argument("--seed", type=int, help="make a run repeatable")
+    cli.add_common_flags(parser, epochs=epochs, limit=True)
     parser.add_argument("--listing", choices=["4.2", "4.3"], default="4.3", help="which listing (%(default)s)")
     parser.add_argument("--exercise", action="store_true", help="print exercise 2's output shape")
     return parser.parse_args(argv)

@@ -72,11 +72,7 @@ def draw_model(model, path):
 
 def parse_args(argv=None):
     parser = cli.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=cli.positive_int, default=epochs, help="training epochs (%(default)s)")
-    parser.add_argument("--limit", type=cli.positive_int, help="train on only the first N images (smoke runs)")
-    parser.add_argument("--seed", type=int, help="make a run repeatable")
-    parser.add_argument("--data-dir", type=Path, default=input_data.MNIST_DIR, help="folder of the MNIST .gz files")
-    parser.add_argument("--figure-dir", type=Path, default=cli.FIGURES, help="where the model drawing goes")
+    cli.add_common_flags(parser, epochs=epochs, limit=True, data_dir=input_data.MNIST_DIR, figure_dir=True)
     return parser.parse_args(argv)
 
 

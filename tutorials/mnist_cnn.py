@@ -126,8 +126,7 @@ def parse_args(argv=None):
     parser.add_argument("--steps", type=cli.positive_int, default=steps, help="training steps (%(default)s)")
     parser.add_argument("--batch-size", type=cli.positive_int, default=batch_size, help="(%(default)s)")
     parser.add_argument("--as-published", action="store_true", help="keep the text's four bugs")
-    parser.add_argument("--seed", type=int, help="make a run repeatable")
-    parser.add_argument("--data-dir", type=Path, default=input_data.MNIST_DIR, help="folder of the MNIST .gz files")
+    cli.add_common_flags(parser, data_dir=input_data.MNIST_DIR)
     return parser.parse_args(argv)
 
 
