@@ -33,13 +33,16 @@ def run(main, interrupted: str = "nothing was saved") -> None:
     """
     try:
         status = main()
+        sys.stdout.flush()
     except UsageError as exc:
         error(str(exc))
         status = 2
     except KeyboardInterrupt:
         error(f"interrupted (Ctrl-C); {interrupted}")
         status = 130
-    sys.stdout.flush()
+    except BrokenPipeError:  # the output went to a reader that stopped early (`| head`): end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 1
     sys.exit(status or 0)
 
 

@@ -275,25 +275,24 @@ def main(argv=None):
     if args.as_published and args.learning_rate != learning_rate:
         print("Note: --as-published hard-codes Adam's 1e-4, as the article does; --learning-rate is ignored.")
 
-    mnist = None
-    if not args.predict or args.retrain or not (args.checkpoint_dir / "latest.json").is_file():
-        mnist = input_data.read_data_sets(args.data_dir, one_hot=True, seed=args.seed)
+    # The article trains on every run; --predict trains only when no model is saved (or --retrain).
+    must_train = not args.predict or args.retrain or not (args.checkpoint_dir / "latest.json").is_file()
+    mnist = input_data.read_data_sets(args.data_dir, one_hot=True, seed=args.seed) if must_train else None
 
     from quiet_tf import tf
 
     net = build_graph(args.as_published, args.learning_rate, args.seed, summaries=args.log_dir is not None)
     with tf.compat.v1.Session(graph=net.graph) as sess:
-        if mnist is None and load_checkpoint(net, sess, args.checkpoint_dir, arch):
-            pass  # --predict with a saved model: no training
+        if not must_train:
+            if not load_checkpoint(net, sess, args.checkpoint_dir, arch):
+                raise cli.UsageError(f"the model in {cli.shown(args.checkpoint_dir)} vanished; run again")
         else:
             if args.predict:
                 print(
-                    f"No saved model in {cli.shown(args.checkpoint_dir)}: training one first."
-                    if not args.retrain
-                    else "Retraining (--retrain)."
+                    "Retraining (--retrain)."
+                    if args.retrain
+                    else f"No saved model in {cli.shown(args.checkpoint_dir)}: training one first."
                 )
-                if mnist is None:
-                    mnist = input_data.read_data_sets(args.data_dir, one_hot=True, seed=args.seed)
             sess.run(net.init)
             writer = None
             if args.log_dir is not None:

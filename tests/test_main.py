@@ -303,3 +303,20 @@ def test_ctrl_c_during_training_exits_130_and_keeps_the_checkpoint(trained, tmp_
     after = {p.relative_to(checkpoints): p.read_bytes() for p in checkpoints.rglob("*") if p.is_file()}
     assert after == before
     assert json.loads((checkpoints / "latest.json").read_text())["model"] == main.architecture(False)
+
+
+def test_output_piped_into_a_reader_that_stops_early(tmp_path):
+    """`python main.py | head -1`: no BrokenPipeError traceback."""
+    process = subprocess.Popen(
+        [sys.executable, str(MAIN), "--iterations", "10", "--checkpoint-dir", str(tmp_path)],
+        cwd=ROOT,
+        env=SCRIPT_ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().startswith("Iteration 0 ")
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 1
+    assert stderr == ""
