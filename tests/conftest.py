@@ -44,6 +44,18 @@ def run_script(script, *args, cwd=None, timeout=600):
     )
 
 
+def start_script(script, *args):
+    """Start `python <script> args` in the background, with its output readable as it comes."""
+    return subprocess.Popen(
+        [sys.executable, str(script), *map(str, args)],
+        cwd=ROOT,
+        env=SCRIPT_ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def assert_one_line_error(result, *fragments, status=2):
     """A bad input gives exit `status` and exactly one `error: ...` line on stderr, no traceback."""
     assert result.returncode == status, (result.returncode, result.stdout, result.stderr)

@@ -5,7 +5,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,7 +12,7 @@ from PIL import Image
 
 import cli
 import main
-from conftest import ROOT, SCRIPT_ENV, SHORT_RUN, assert_one_line_error, run_script
+from conftest import ROOT, SHORT_RUN, assert_one_line_error, run_script, start_script
 from drawing import SEVEN, TWO, draw_digit
 
 MAIN = ROOT / "main.py"
@@ -285,14 +284,7 @@ def test_ctrl_c_during_training_exits_130_and_keeps_the_checkpoint(trained, tmp_
     checkpoints = tmp_path / "checkpoints"
     shutil.copytree(trained[0], checkpoints)
     before = {p.relative_to(checkpoints): p.read_bytes() for p in checkpoints.rglob("*") if p.is_file()}
-    process = subprocess.Popen(
-        [sys.executable, str(MAIN), "--iterations", "100000", "--checkpoint-dir", str(checkpoints)],
-        cwd=ROOT,
-        env=SCRIPT_ENV,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_script(MAIN, "--iterations", "100000", "--checkpoint-dir", checkpoints)
     for line in process.stdout:
         if line.startswith("Iteration 100 "):
             process.send_signal(signal.SIGINT)
@@ -307,14 +299,7 @@ def test_ctrl_c_during_training_exits_130_and_keeps_the_checkpoint(trained, tmp_
 
 def test_output_piped_into_a_reader_that_stops_early(tmp_path):
     """`python main.py | head -1`: no BrokenPipeError traceback."""
-    process = subprocess.Popen(
-        [sys.executable, str(MAIN), "--iterations", "10", "--checkpoint-dir", str(tmp_path)],
-        cwd=ROOT,
-        env=SCRIPT_ENV,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_script(MAIN, "--iterations", "10", "--checkpoint-dir", tmp_path)
     assert process.stdout.readline().startswith("Iteration 0 ")
     process.stdout.close()
     stderr = process.stderr.read()
