@@ -64,7 +64,7 @@ def add_common_flags(parser, *, epochs=None, limit=False, data_dir=None, figure_
     if data_dir is not None:
         parser.add_argument("--data-dir", type=Path, default=data_dir, help="folder of the MNIST .gz files")
     if figure_dir:
-        parser.add_argument("--figure-dir", type=Path, default=FIGURES, help="where figures go (%(default)s)")
+        parser.add_argument("--figure-dir", type=output_dir, default=FIGURES, help="where figures go (%(default)s)")
 
 
 def positive_int(text: str) -> int:
@@ -95,6 +95,18 @@ def keep_probability(text: str) -> float:
     return value
 
 
+def _writable_folder(folder: Path) -> str | None:
+    """Why files cannot be created in `folder` (made first if it is missing), or None if they can."""
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"folder {existing} is not writable"
+    return None
+
+
 def output_path(text: str, suffix: str | None = ".png") -> Path:
     """An output file flag (--plot, --show-input): checked before any work is done."""
     path = Path(text)
@@ -105,7 +117,30 @@ def output_path(text: str, suffix: str | None = ".png") -> Path:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise argparse.ArgumentTypeError(f"folder {parent} does not exist; create it first")
+    problem = _writable_folder(parent)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return path
+
+
+def output_dir(text: str) -> Path:
+    """An output folder flag (--checkpoint-dir, --log-dir, --figure-dir): it may not exist yet, but
+    it must be possible to create it; checked before any work is done."""
+    path = Path(text)
+    problem = _writable_folder(path)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return path
+
+
+def make_folder(folder: Path | str) -> Path:
+    """mkdir -p, with a failure reported as one line rather than a traceback."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create folder {shown(folder)} ({exc.strerror or exc})") from None
+    return folder
 
 
 def shown(path: Path | str) -> str:
@@ -124,16 +159,19 @@ def atomic_path(path: Path | str):
     Nothing half-written is ever left at `path`, whatever stops the writer.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent or ".")
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the result should look like any new file
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent or ".")
+        os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the result should look like any new file
         yield Path(tmp)
         os.replace(tmp, path)
+    except OSError as exc:  # a disk, folder or permission problem: one line, not a traceback
+        raise UsageError(f"cannot write {shown(path)} ({exc.strerror or exc})") from None
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
 
 
@@ -142,7 +180,7 @@ def save_figure(fig, path: Path | str) -> Path:
     import matplotlib.pyplot as plt
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=100, bbox_inches="tight")
     plt.close(fig)

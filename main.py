@@ -153,14 +153,21 @@ def describe(arch):
 def save_checkpoint(net, sess, checkpoint_dir, arch, test_accuracy):
     """Save into a fresh folder, then switch latest.json to it in one atomic rename: a crash or
     Ctrl-C at any moment leaves the previous good checkpoint in place."""
-    checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    saving = Path(tempfile.mkdtemp(prefix=".saving-", dir=checkpoint_dir))
+    from quiet_tf import tf
+
+    cli.make_folder(checkpoint_dir)
+    saving = None
     try:
+        saving = Path(tempfile.mkdtemp(prefix=".saving-", dir=checkpoint_dir))
         net.saver.save(sess, str(saving / "model"), write_meta_graph=False, write_state=False)
         final = checkpoint_dir / f"model-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
         os.replace(saving, final)
+    except (OSError, tf.errors.OpError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0][:200]
+        raise cli.UsageError(f"cannot save the model in {cli.shown(checkpoint_dir)} ({reason})") from None
     finally:
-        shutil.rmtree(saving, ignore_errors=True)
+        if saving is not None:
+            shutil.rmtree(saving, ignore_errors=True)
     with cli.atomic_path(checkpoint_dir / "latest.json") as tmp:
         tmp.write_text(json.dumps({"path": final.name, "model": arch, "test_accuracy": float(test_accuracy)}) + "\n")
     for old in checkpoint_dir.glob("model-*"):
@@ -219,14 +226,12 @@ def parse_args(argv=None):
     p.add_argument("--show-input", type=cli.output_path, metavar="PATH.png", help="save the 28×28 the network saw")
     p.add_argument("--as-published", action="store_true", help="the article's exact graph and image recipe")
     p.add_argument("--retrain", action="store_true", help="with --predict: train even if a model is saved")
-    p.add_argument("--checkpoint-dir", type=Path, default=CHECKPOINT_DIR, help="where the model is saved")
-    p.add_argument("--log-dir", type=Path, help="write the graph and loss/accuracy summaries for TensorBoard")
+    p.add_argument("--checkpoint-dir", type=cli.output_dir, default=CHECKPOINT_DIR, help="where the model is saved")
+    p.add_argument("--log-dir", type=cli.output_dir, help="write the graph and loss/accuracy summaries for TensorBoard")
     p.add_argument("--plot", type=cli.output_path, metavar="PATH.png", help="save the loss/accuracy curves")
     args = p.parse_args(argv)
     if args.batch_size > 55000:
         p.error(f"argument --batch-size: at most 55000 (the training set), got {args.batch_size}")
-    if args.log_dir is not None and args.log_dir.exists() and not args.log_dir.is_dir():
-        p.error(f"argument --log-dir: {args.log_dir} is a file, not a folder")
     return args
 
 
@@ -296,7 +301,13 @@ def main(argv=None):
             sess.run(net.init)
             writer = None
             if args.log_dir is not None:
-                writer = tf.compat.v1.summary.FileWriter(str(args.log_dir), net.graph)
+                try:
+                    writer = tf.compat.v1.summary.FileWriter(str(args.log_dir), net.graph)
+                except tf.errors.OpError as exc:
+                    reason = exc.message
+                    raise cli.UsageError(
+                        f"cannot write TensorBoard logs in {cli.shown(args.log_dir)} ({reason})"
+                    ) from None
             try:
                 history = train(net, sess, mnist, args.iterations, args.batch_size, args.dropout, writer)
             finally:

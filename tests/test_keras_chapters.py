@@ -187,3 +187,11 @@ def test_mlp_short_run(tmp_path):
     assert re.search(r"^Test score: \d\.\d+", result.stdout, flags=re.M)
     drawn = (tmp_path / keras_mlp.MODEL_FIGURE).exists()
     assert drawn or "Note: drawing the model needs" in result.stdout
+
+
+def test_figure_dir_that_is_a_file_is_refused_before_training(tmp_path):
+    a_file = tmp_path / "figures"
+    a_file.write_text("")
+    result = run_script(TUTORIALS / "denoising_autoencoder.py", "--figure-dir", a_file)
+    assert_one_line_error(result, "--figure-dir", "is a file, not a folder")
+    assert result.stdout == ""

@@ -305,3 +305,23 @@ def test_output_piped_into_a_reader_that_stops_early(tmp_path):
     stderr = process.stderr.read()
     assert process.wait(timeout=120) == 1
     assert stderr == ""
+
+
+def test_output_folders_are_checked_before_training(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder\n")
+    for flag, value in [("--checkpoint-dir", a_file), ("--checkpoint-dir", a_file / "sub"), ("--log-dir", a_file)]:
+        result = run_script(MAIN, flag, value)
+        assert_one_line_error(result, flag, "is a file, not a folder")
+        assert result.stdout == ""  # refused before any training
+
+
+def test_a_write_that_fails_late_is_one_line(tmp_path):
+    missing = tmp_path / "gone"
+    missing.mkdir()
+    seen = missing / "seen.png"
+    missing.rmdir()  # the folder vanishes after the flag was checked: the write itself must fail cleanly
+    with pytest.raises(cli.UsageError, match="cannot write .*seen.png"):
+        with cli.atomic_path(seen) as tmp:
+            tmp.write_bytes(b"x")
+    assert not any(tmp_path.iterdir())

@@ -193,7 +193,9 @@ def parse_args(argv=None):
     parser.add_argument("--as-published", action="store_true", help="the book's double-softmax loss")
     parser.add_argument("--seed", type=int, help="TensorFlow's seed for the initial weights (the split always uses 0)")
     parser.add_argument("--data", type=Path, default=input_data.FONTS_FILE, help="the font data .npz")
-    parser.add_argument("--figure-dir", type=Path, default=cli.FIGURES, help="where the figures go (%(default)s)")
+    parser.add_argument(
+        "--figure-dir", type=cli.output_dir, default=cli.FIGURES, help="where the figures go (%(default)s)"
+    )
     return parser.parse_args(argv)
 
 
