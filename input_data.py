@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cli import ROOT, UsageError, atomic_path, shown
+from cli import ROOT, UsageError, atomic_path, make_folder, shown
 
 MNIST_DIR = ROOT / "MNIST_data"
 FONTS_FILE = ROOT / "data" / "fonts" / "data_with_labels.npz"
@@ -57,6 +57,11 @@ def _sha256(data: bytes) -> str:
 
 
 def _restore_hint(path: Path) -> str:
+    """What to do about a bad data file: restore it if it is the shipped copy, else point at that copy."""
+    try:
+        Path(path).resolve().relative_to(ROOT)
+    except ValueError:
+        return f"use the copy shipped with the tutorials in {shown(ROOT)}"
     return f"restore the shipped copy with 'git checkout -- {shown(path)}'"
 
 
@@ -82,7 +87,7 @@ def maybe_download(filename: str, work_directory: Path | str, mirrors: list[str]
         except (OSError, ValueError, EOFError, zlib.error) as exc:
             failures.append(f"{base}: {exc}")
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         with atomic_path(path) as tmp:
             tmp.write_bytes(data)
         return path
@@ -117,7 +122,7 @@ def _decoded(path: Path, expected: str) -> bytes:
             old.unlink()
         with atomic_path(cache) as tmp:
             tmp.write_bytes(raw)
-    except OSError:
+    except (OSError, UsageError):  # atomic_path reports write failures as UsageError
         pass
     return raw
 

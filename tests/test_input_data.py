@@ -144,3 +144,27 @@ def test_font_data(tmp_path):
         input_data.load_fonts(bad)
     with pytest.raises(DataError, match="cannot read"):
         input_data.load_fonts(tmp_path / "missing.npz")
+
+
+def test_an_unwritable_cache_is_skipped_not_an_error(mnist_copy, monkeypatch):
+    from contextlib import contextmanager
+
+    import cli
+
+    @contextmanager
+    def refusing(path):
+        raise cli.UsageError(f"cannot write {path} (Read-only file system)")
+        yield
+
+    monkeypatch.setattr(input_data, "atomic_path", refusing)
+    (_, _), (_, y_test) = input_data.load_mnist(mnist_copy)
+    assert y_test[:3].tolist() == [7, 2, 1]
+    assert not list((mnist_copy / ".cache").iterdir())
+
+
+def test_hints_point_at_the_shipped_copy(tmp_path):
+    with pytest.raises(DataError, match="git checkout -- "):
+        input_data.load_fonts(input_data.ROOT / "data" / "fonts" / "missing.npz")
+    with pytest.raises(DataError, match="use the copy shipped with the tutorials") as info:
+        input_data.load_fonts(tmp_path / "elsewhere.npz")
+    assert "git checkout" not in str(info.value)
