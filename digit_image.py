@@ -61,7 +61,7 @@ def read_image(path: Path | str) -> Image.Image:
         raise ImageError(f"{name} cannot be decoded ({exc}); is it truncated or damaged? Save it again") from None
 
 
-def _paper_and_ink(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+def _on_white_paper(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     """RGB in [0, 1] with transparency composited on white paper, and alpha if the image has any."""
     if im.mode in ("I", "F") or im.mode.startswith("I;16"):
         grey = np.asarray(im, dtype=np.float64)
@@ -76,14 +76,22 @@ def _paper_and_ink(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 def ink_map(im: Image.Image) -> np.ndarray:
     """How strongly each pixel differs from the paper colour, in [0, 1]: the same for an image and
     its colour-inverted twin, so light-on-dark needs no special case."""
-    rgb, alpha = _paper_and_ink(im)
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
-    paper = np.median(border, axis=0)
+    rgb, alpha = _on_white_paper(im)
+    paper = np.median(_border(rgb), axis=0)
     ink = np.abs(rgb - paper).max(axis=2)
     if ink.max() < MIN_CONTRAST and alpha is not None:  # e.g. white ink on a transparent sheet
-        edge = np.median(np.concatenate([alpha[0], alpha[-1], alpha[:, 0], alpha[:, -1]]))
-        ink = np.abs(alpha - edge)
+        ink = np.abs(alpha - np.median(_border(alpha)))
     return ink
+
+
+def _border(a: np.ndarray) -> np.ndarray:
+    """The pixels along the four edges, where the paper is."""
+    return np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+
+
+def _crop_to_ink(ink: np.ndarray) -> np.ndarray:
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
 def _stroke_width(ink: np.ndarray) -> float:
@@ -115,8 +123,7 @@ def to_mnist(path: Path | str) -> np.ndarray:
         raise ImageError(f"{shown(path)}: no digit found (the image is blank or a single colour); draw a digit")
     ink = np.clip((ink / contrast - NOISE_FLOOR) / (1 - NOISE_FLOOR), 0, 1)
 
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]  # crop to the ink
+    ink = _crop_to_ink(ink)
 
     if max(ink.shape) > WORK_SIDE:  # measure strokes at a size where they are a few pixels wide
         ink = _fit(ink, WORK_SIDE)
@@ -126,9 +133,7 @@ def to_mnist(path: Path | str) -> np.ndarray:
     if 0 < width < 0.7 * target:  # a thin pen on a big canvas: thicken to MNIST's pen
         size = 2 * round((target - width) / 2) + 1
         padded = Image.fromarray(np.pad(ink, size).astype(np.float32), mode="F")
-        ink = np.asarray(padded.filter(ImageFilter.MaxFilter(size)))
-        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-        ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        ink = _crop_to_ink(np.asarray(padded.filter(ImageFilter.MaxFilter(size))))
 
     digit = _fit(ink, 20)
     digit /= digit.max()
