@@ -321,9 +321,10 @@ class VectorNetwork:
     def calc_gradient(self, label):
         last = self.layers[-1]
         delta = last.activator.backward(last.output) * (label - last.output)
-        for i, layer in enumerate(reversed(self.layers)):
-            layer.backward(delta, input_delta=i < len(self.layers) - 1)
-            delta = getattr(layer, "delta", None)
+        for layer in self.layers[:0:-1]:  # from the output down, each layer hands its delta to the one below
+            layer.backward(delta)
+            delta = layer.delta
+        self.layers[0].backward(delta, input_delta=False)  # nothing below the first layer needs a delta
 
     def update_weight(self, rate):
         for layer in self.layers:
