@@ -28,15 +28,10 @@ MODEL_FIGURE = "keras_mlp_model.png"
 
 
 def load_data(data_dir=input_data.MNIST_DIR, limit=None):
-    """MNIST reshaped to N×784 float32 / 255, labels one-hot."""
-    (x_train, y_train), (x_test, y_test) = input_data.load_mnist(data_dir)
-    x_train, y_train = x_train[:limit], y_train[:limit]
-    x_train = x_train.reshape(len(x_train), 784).astype("float32") / 255
-    x_test = x_test.reshape(len(x_test), 784).astype("float32") / 255
-    return (x_train, input_data.dense_to_one_hot(y_train, n_classes)), (
-        x_test,
-        input_data.dense_to_one_hot(y_test, n_classes),
-    )
+    """MNIST as N×784 float32 in [0, 1] with one-hot labels: all 60,000 training images
+    (validation_size=0: the same loader as main.py's 55,000 + 5,000)."""
+    mnist = input_data.read_data_sets(data_dir, one_hot=True, validation_size=0)
+    return (mnist.train.images[:limit], mnist.train.labels[:limit]), (mnist.test.images, mnist.test.labels)
 
 
 def build_model():
