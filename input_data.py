@@ -217,7 +217,7 @@ def read_data_sets(
     def images(x):
         x = x.astype(np.float32)
         x /= 255.0  # in place: a temporary 172 MB array costs more than the decoding
-        return x.reshape(len(x), -1) if reshape else x
+        return x.reshape(len(x), int(np.prod(x.shape[1:]))) if reshape else x  # also for an empty split
 
     def labels(y):
         return dense_to_one_hot(y) if one_hot else y.astype(np.int64)

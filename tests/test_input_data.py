@@ -168,3 +168,9 @@ def test_hints_point_at_the_shipped_copy(tmp_path):
     with pytest.raises(DataError, match="use the copy shipped with the tutorials") as info:
         input_data.load_fonts(tmp_path / "elsewhere.npz")
     assert "git checkout" not in str(info.value)
+
+
+def test_validation_size_zero_gives_all_60000_for_training():
+    data = input_data.read_data_sets(one_hot=True, validation_size=0)
+    assert data.train.images.shape == (60000, 784) and data.validation.images.shape == (0, 784)
+    assert data.train.labels[:3].argmax(1).tolist() == [5, 0, 4]
