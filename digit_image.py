@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter, UnidentifiedImageError
 
-from cli import UsageError, atomic_path, shown
+from errors import ImageError
+from files import atomic_path, display_path
 
 MIN_CONTRAST = 0.15  # ink must differ from paper by 15 % of full scale, or there is no digit
 NOISE_FLOOR = 0.2  # after contrast stretching, weaker ink than this is paper texture or JPEG noise
@@ -29,14 +30,10 @@ MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side
 WORK_SIDE = 80  # large drawings are first reduced to this size for stroke measuring
 
 
-class ImageError(UsageError):
-    """An image file that cannot be read or holds no digit; the message names the file."""
-
-
 def read_image(path: Path | str) -> Image.Image:
     """Open an image file fully (first frame), or raise ImageError saying what is wrong with it."""
     path = Path(path)
-    name = shown(path)
+    name = display_path(path)
     if not path.exists():
         raise ImageError(f"{name}: no such file; give the path of a PNG, JPEG, GIF or TIFF image")
     if path.is_dir():
@@ -120,7 +117,7 @@ def to_mnist(path: Path | str) -> np.ndarray:
     ink = ink_map(read_image(path))
     contrast = ink.max()
     if contrast < MIN_CONTRAST:
-        raise ImageError(f"{shown(path)}: no digit found (the image is blank or a single colour); draw a digit")
+        raise ImageError(f"{display_path(path)}: no digit found (the image is blank or a single colour); draw a digit")
     ink = np.clip((ink / contrast - NOISE_FLOOR) / (1 - NOISE_FLOOR), 0, 1)
 
     ink = _crop_to_ink(ink)
@@ -153,7 +150,7 @@ def as_published(path: Path | str) -> np.ndarray:
     im = read_image(path)
     if im.size != (28, 28):
         raise ImageError(
-            f"{shown(path)} is {im.size[0]}×{im.size[1]}; the article's recipe (--as-published) feeds raw pixels "
+            f"{display_path(path)} is {im.size[0]}×{im.size[1]}; the article's recipe (--as-published) feeds raw pixels "
             "and needs 28×28: drop --as-published to use the full preprocessing"
         )
     return np.invert(np.asarray(im.convert("L"))).ravel().astype(np.float32)

@@ -27,14 +27,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cli import ROOT, UsageError, atomic_path, make_folder, shown
+from errors import DataError, UsageError
+from files import ROOT, atomic_path, display_path, make_folder
 
 MNIST_DIR = ROOT / "MNIST_data"
 FONTS_FILE = ROOT / "data" / "fonts" / "data_with_labels.npz"
-
-
-class DataError(UsageError):
-    """A data file is missing, corrupt or unreadable; the message names it and says what to do."""
 
 
 # name -> SHA-256 of the decompressed file (the canonical MNIST bytes), and its array shape
@@ -61,8 +58,8 @@ def _restore_hint(path: Path) -> str:
     try:
         Path(path).resolve().relative_to(ROOT)
     except ValueError:
-        return f"use the copy shipped with the tutorials in {shown(ROOT)}"
-    return f"restore the shipped copy with 'git checkout -- {shown(path)}'"
+        return f"use the copy shipped with the tutorials in {display_path(ROOT)}"
+    return f"restore the shipped copy with 'git checkout -- {display_path(path)}'"
 
 
 def _mirrors() -> list[str]:
@@ -93,7 +90,7 @@ def maybe_download(filename: str, work_directory: Path | str, mirrors: list[str]
         return path
     why = "; ".join(failures) if failures else "no download mirror is set"
     raise DataError(
-        f"{shown(path)} is missing and could not be downloaded ({why}); {_restore_hint(path)} or pass --data-dir"
+        f"{display_path(path)} is missing and could not be downloaded ({why}); {_restore_hint(path)} or pass --data-dir"
     )
 
 
@@ -102,7 +99,7 @@ def _decoded(path: Path, expected: str) -> bytes:
     try:
         packed = path.read_bytes()
     except OSError as exc:
-        raise DataError(f"cannot read {shown(path)} ({exc.strerror}); {_restore_hint(path)}") from None
+        raise DataError(f"cannot read {display_path(path)} ({exc.strerror}); {_restore_hint(path)}") from None
     cache = path.parent / ".cache" / f"{path.name[:-3]}.{_sha256(packed)[:16]}"
     try:
         raw = cache.read_bytes()
@@ -113,9 +110,11 @@ def _decoded(path: Path, expected: str) -> bytes:
     try:
         raw = gzip.decompress(packed)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"{shown(path)} is corrupt or truncated ({exc}); {_restore_hint(path)}") from None
+        raise DataError(f"{display_path(path)} is corrupt or truncated ({exc}); {_restore_hint(path)}") from None
     if _sha256(raw) != expected:
-        raise DataError(f"{shown(path)} fails its SHA-256 check (not the canonical MNIST file); {_restore_hint(path)}")
+        raise DataError(
+            f"{display_path(path)} fails its SHA-256 check (not the canonical MNIST file); {_restore_hint(path)}"
+        )
     try:  # the cache is only a speed-up: a read-only data folder just goes without
         cache.parent.mkdir(exist_ok=True)
         for old in cache.parent.glob(f"{path.name[:-3]}.*"):
@@ -140,7 +139,7 @@ def load_mnist(data_dir: Path | str = MNIST_DIR):
     data_dir = Path(data_dir)
     if data_dir.exists() and not data_dir.is_dir():
         raise DataError(
-            f"{shown(data_dir)} is not a folder; pass --data-dir with the folder holding the MNIST .gz files"
+            f"{display_path(data_dir)} is not a folder; pass --data-dir with the folder holding the MNIST .gz files"
         )
     arrays = [_read_idx(maybe_download(name, data_dir)) for name in MNIST_FILES]
     return (arrays[0], arrays[1]), (arrays[2], arrays[3])
@@ -238,9 +237,9 @@ def load_fonts(path: Path | str = FONTS_FILE):
     try:
         packed = path.read_bytes()
     except OSError as exc:
-        raise DataError(f"cannot read {shown(path)} ({exc.strerror}); {hint}") from None
+        raise DataError(f"cannot read {display_path(path)} ({exc.strerror}); {hint}") from None
     if _sha256(packed) != FONTS_SHA256:
-        raise DataError(f"{shown(path)} fails its SHA-256 check (corrupt or not the book's file); {hint}")
+        raise DataError(f"{display_path(path)} fails its SHA-256 check (corrupt or not the book's file); {hint}")
     with np.load(io.BytesIO(packed)) as data:
         return data["arr_0"], data["arr_1"]
 
@@ -272,14 +271,14 @@ CIFAR_BATCHES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
 def _read_cifar_batches(path: Path):
     hint = "pass --data-dir with cifar-10-python.tar.gz or its extracted cifar-10-batches-py folder"
     if not path.exists():
-        raise DataError(f"{shown(path)} does not exist; {hint}")
+        raise DataError(f"{display_path(path)} does not exist; {hint}")
     batches = {}
     try:
         if path.is_dir():
             folder = path / "cifar-10-batches-py" if (path / "cifar-10-batches-py").is_dir() else path
             for name in CIFAR_BATCHES:
                 if not (folder / name).is_file():
-                    raise DataError(f"{shown(folder / name)} is missing; {hint}")
+                    raise DataError(f"{display_path(folder / name)} is missing; {hint}")
                 batches[name] = (folder / name).read_bytes()
         else:
             with tarfile.open(path, "r:*") as tar:
@@ -289,14 +288,16 @@ def _read_cifar_batches(path: Path):
                         batches[name] = tar.extractfile(member).read()
             missing = [n for n in CIFAR_BATCHES if n not in batches]
             if missing:
-                raise DataError(f"{shown(path)} lacks {', '.join(missing)}; {hint}")
+                raise DataError(f"{display_path(path)} lacks {', '.join(missing)}; {hint}")
         arrays = {}
         for name, blob in batches.items():
             batch = pickle.loads(blob, encoding="bytes")
             x = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
             arrays[name] = (x, np.asarray(batch[b"labels"], dtype=np.int64))
     except (OSError, EOFError, tarfile.TarError, pickle.UnpicklingError, KeyError, ValueError, TypeError) as exc:
-        raise DataError(f"cannot read CIFAR-10 from {shown(path)} ({type(exc).__name__}: {exc}); {hint}") from None
+        raise DataError(
+            f"cannot read CIFAR-10 from {display_path(path)} ({type(exc).__name__}: {exc}); {hint}"
+        ) from None
     x_train = np.concatenate([arrays[n][0] for n in CIFAR_BATCHES[:5]])
     y_train = np.concatenate([arrays[n][1] for n in CIFAR_BATCHES[:5]])
     return (x_train, y_train), arrays["test_batch"]

@@ -24,7 +24,10 @@ import numpy as np
 
 import cli
 import digit_image
+import errors
+import files
 import input_data
+from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # Parameters (the article's names and values; flags override them)
 n_input = 784  # input layer (28x28 pixels)
@@ -38,14 +41,12 @@ n_iterations = 1000
 batch_size = 128
 dropout = 0.5  # the keep probability while training
 
-TEST_IMAGE = cli.ROOT / "test_img.png"
-CHECKPOINT_DIR = cli.ROOT / "checkpoints"
+TEST_IMAGE = files.ROOT / "test_img.png"
+CHECKPOINT_DIR = files.ROOT / "checkpoints"
 
 
 def build_graph(as_published=False, learning_rate=learning_rate, seed=None, summaries=False):
     """The article's graph: placeholders, a 784-512-256-128-10 network with dropout, Adam."""
-    from quiet_tf import tf
-
     v1 = tf.compat.v1
     graph = tf.Graph()
     with graph.as_default():
@@ -153,9 +154,7 @@ def describe(arch):
 def save_checkpoint(net, sess, checkpoint_dir, arch, test_accuracy):
     """Save into a fresh folder, then switch latest.json to it in one atomic rename: a crash or
     Ctrl-C at any moment leaves the previous good checkpoint in place."""
-    from quiet_tf import tf
-
-    cli.make_folder(checkpoint_dir)
+    files.make_folder(checkpoint_dir)
     saving = None
     try:
         saving = Path(tempfile.mkdtemp(prefix=".saving-", dir=checkpoint_dir))
@@ -164,11 +163,11 @@ def save_checkpoint(net, sess, checkpoint_dir, arch, test_accuracy):
         os.replace(saving, final)
     except (OSError, tf.errors.OpError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc).strip().splitlines()[0][:200]
-        raise cli.UsageError(f"cannot save the model in {cli.shown(checkpoint_dir)} ({reason})") from None
+        raise errors.UsageError(f"cannot save the model in {files.display_path(checkpoint_dir)} ({reason})") from None
     finally:
         if saving is not None:
             shutil.rmtree(saving, ignore_errors=True)
-    with cli.atomic_path(checkpoint_dir / "latest.json") as tmp:
+    with files.atomic_path(checkpoint_dir / "latest.json") as tmp:
         tmp.write_text(json.dumps({"path": final.name, "model": arch, "test_accuracy": float(test_accuracy)}) + "\n")
     for old in checkpoint_dir.glob("model-*"):
         if old != final:
@@ -179,8 +178,6 @@ def save_checkpoint(net, sess, checkpoint_dir, arch, test_accuracy):
 def load_checkpoint(net, sess, checkpoint_dir, arch):
     """Restore the latest checkpoint into `net`; False if there is none. A checkpoint of another
     architecture is an error, never a silent wrong load."""
-    from quiet_tf import tf
-
     latest = checkpoint_dir / "latest.json"
     if not latest.is_file():
         return False
@@ -188,10 +185,12 @@ def load_checkpoint(net, sess, checkpoint_dir, arch):
         saved = json.loads(latest.read_text())
         path, saved_arch = checkpoint_dir / saved["path"], saved["model"]
     except (OSError, ValueError, KeyError, TypeError):
-        raise cli.UsageError(f"{cli.shown(latest)} is damaged; run with --retrain to train a new model") from None
+        raise errors.UsageError(
+            f"{files.display_path(latest)} is damaged; run with --retrain to train a new model"
+        ) from None
     if saved_arch != arch:
-        raise cli.UsageError(
-            f"{cli.shown(checkpoint_dir)} holds {describe(saved_arch)}, but this run builds {describe(arch)}; "
+        raise errors.UsageError(
+            f"{files.display_path(checkpoint_dir)} holds {describe(saved_arch)}, but this run builds {describe(arch)}; "
             f"use the flags it was trained with{' (--as-published)' if saved_arch.get('as_published') else ''}, "
             "or --retrain to replace it"
         )
@@ -199,7 +198,7 @@ def load_checkpoint(net, sess, checkpoint_dir, arch):
         net.saver.restore(sess, str(path / "model"))
     except (tf.errors.OpError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0][:200]
-        raise cli.UsageError(f"cannot load {cli.shown(path)} ({reason}); run with --retrain") from None
+        raise errors.UsageError(f"cannot load {files.display_path(path)} ({reason}); run with --retrain") from None
     return True
 
 
@@ -256,14 +255,14 @@ def show_input_paths(show_input, count):
 
 
 def plot_history(history, path):
-    plt = cli.pyplot()
+    plt = files.pyplot()
     iterations, losses, accuracies = zip(*history, strict=True)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     ax_loss.plot(iterations, losses, "o-")
     ax_loss.set(xlabel="iteration", ylabel="minibatch loss", title="Loss")
     ax_acc.plot(iterations, accuracies, "o-", color="tab:green")
     ax_acc.set(xlabel="iteration", ylabel="minibatch accuracy", title="Accuracy", ylim=(0, 1))
-    return cli.save_figure(fig, path)
+    return files.save_figure(fig, path)
 
 
 def main(argv=None):
@@ -284,19 +283,17 @@ def main(argv=None):
     must_train = not args.predict or args.retrain or not (args.checkpoint_dir / "latest.json").is_file()
     mnist = input_data.read_data_sets(args.data_dir, one_hot=True, seed=args.seed) if must_train else None
 
-    from quiet_tf import tf
-
     net = build_graph(args.as_published, args.learning_rate, args.seed, summaries=args.log_dir is not None)
     with tf.compat.v1.Session(graph=net.graph) as sess:
         if not must_train:
             if not load_checkpoint(net, sess, args.checkpoint_dir, arch):
-                raise cli.UsageError(f"the model in {cli.shown(args.checkpoint_dir)} vanished; run again")
+                raise errors.UsageError(f"the model in {files.display_path(args.checkpoint_dir)} vanished; run again")
         else:
             if args.predict:
                 print(
                     "Retraining (--retrain)."
                     if args.retrain
-                    else f"No saved model in {cli.shown(args.checkpoint_dir)}: training one first."
+                    else f"No saved model in {files.display_path(args.checkpoint_dir)}: training one first."
                 )
             sess.run(net.init)
             writer = None
@@ -305,8 +302,8 @@ def main(argv=None):
                     writer = tf.compat.v1.summary.FileWriter(str(args.log_dir), net.graph)
                 except tf.errors.OpError as exc:
                     reason = exc.message
-                    raise cli.UsageError(
-                        f"cannot write TensorBoard logs in {cli.shown(args.log_dir)} ({reason})"
+                    raise errors.UsageError(
+                        f"cannot write TensorBoard logs in {files.display_path(args.log_dir)} ({reason})"
                     ) from None
             try:
                 history = train(net, sess, mnist, args.iterations, args.batch_size, args.dropout, writer)
@@ -316,11 +313,13 @@ def main(argv=None):
             test_accuracy = test(net, sess, mnist)
             print("\nAccuracy on test set:", test_accuracy)
             saved = save_checkpoint(net, sess, args.checkpoint_dir, arch, test_accuracy)
-            print(f"Model saved in {cli.shown(saved)}; try your own digit: python main.py --predict FILE")
+            print(f"Model saved in {files.display_path(saved)}; try your own digit: python main.py --predict FILE")
             if args.plot:
-                print(f"Loss and accuracy curves saved to {cli.shown(plot_history(history, args.plot))}")
+                print(f"Loss and accuracy curves saved to {files.display_path(plot_history(history, args.plot))}")
             if args.log_dir is not None:
-                print(f"TensorBoard logs in {cli.shown(args.log_dir)}: tensorboard --logdir {cli.shown(args.log_dir)}")
+                print(
+                    f"TensorBoard logs in {files.display_path(args.log_dir)}: tensorboard --logdir {files.display_path(args.log_dir)}"
+                )
 
         if not args.predict:  # the article's last step: the test image
             to_predict = prepare_images([TEST_IMAGE], args.as_published)
@@ -335,7 +334,7 @@ def main(argv=None):
         print(f"Prediction for {name}: {digit} (confidence {confidence:.1%})")
         if shown_path is not None:
             digit_image.save_input(image, shown_path)
-            print(f"  the 28×28 input it saw is saved in {cli.shown(shown_path)}")
+            print(f"  the 28×28 input it saw is saved in {files.display_path(shown_path)}")
     return status
 
 

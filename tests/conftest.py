@@ -1,73 +1,28 @@
-"""Shared fixtures: run a script as a user would, one short training run per session, no network."""
+"""Shared fixtures: one short training run per session, a private MNIST copy, no network."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/drawing.py
-
-# Subprocesses never download: an empty mirror list turns a missing file into an error.
-SCRIPT_ENV = {**os.environ, "MNIST_MIRRORS": "", "PYTHONUNBUFFERED": "1"}
-SCRIPT_ENV.pop("PYTHONPATH", None)  # scripts must find their own modules, as for a user
+from helpers import ROOT, SHORT_RUN, run_script
 
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
-    """Any connection attempt from test code fails loudly."""
+    """Any connection attempt from test code to anything but this machine's loopback fails loudly."""
+    real_connect = socket.socket.connect
 
-    def refuse(*args, **kwargs):
-        raise OSError("tests must not use the network")
+    def loopback_only(sock, address, *args, **kwargs):
+        host = address[0] if isinstance(address, tuple) else address
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1", "localhost"):
+            raise OSError(f"tests must not use the network (tried {address})")
+        return real_connect(sock, address, *args, **kwargs)
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
     monkeypatch.setenv("MNIST_MIRRORS", "")
-
-
-def run_script(script, *args, cwd=None, timeout=600):
-    """Run `python <script> args` from the repository root (or `cwd`) and capture its output."""
-    return subprocess.run(
-        [sys.executable, str(script), *map(str, args)],
-        cwd=cwd or ROOT,
-        env=SCRIPT_ENV,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def start_script(script, *args):
-    """Start `python <script> args` in the background, with its output readable as it comes."""
-    return subprocess.Popen(
-        [sys.executable, str(script), *map(str, args)],
-        cwd=ROOT,
-        env=SCRIPT_ENV,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def assert_one_line_error(result, *fragments, status=2):
-    """A bad input gives exit `status` and exactly one `error: ...` line on stderr, no traceback."""
-    assert result.returncode == status, (result.returncode, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
-
-
-SHORT_RUN = ["--iterations", "300", "--seed", "0"]
 
 
 @pytest.fixture(scope="session")

@@ -149,11 +149,11 @@ def test_font_data(tmp_path):
 def test_an_unwritable_cache_is_skipped_not_an_error(mnist_copy, monkeypatch):
     from contextlib import contextmanager
 
-    import cli
+    import errors
 
     @contextmanager
     def refusing(path):
-        raise cli.UsageError(f"cannot write {path} (Read-only file system)")
+        raise errors.UsageError(f"cannot write {path} (Read-only file system)")
         yield
 
     monkeypatch.setattr(input_data, "atomic_path", refusing)

@@ -2,7 +2,6 @@
 
 import pickle
 import re
-import sys
 import tarfile
 
 import numpy as np
@@ -10,15 +9,9 @@ import pytest
 from PIL import Image
 
 import input_data
-from conftest import ROOT, assert_one_line_error, run_script
-
-sys.path.insert(0, str(ROOT / "tutorials"))
-import cifar10_cnn  # noqa: E402
-import denoising_autoencoder as dae  # noqa: E402
-import keras_mlp  # noqa: E402
-
-TUTORIALS = ROOT / "tutorials"
-
+from helpers import TUTORIALS, assert_one_line_error, run_script
+from tutorials import cifar10_cnn, keras_mlp
+from tutorials import denoising_autoencoder as dae
 
 # --- denoising autoencoder ---------------------------------------------------------------------
 

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import cli
+import errors
+import files
 import main
-from conftest import ROOT, SHORT_RUN, assert_one_line_error, run_script, start_script
 from drawing import SEVEN, TWO, draw_digit
+from helpers import ROOT, SHORT_RUN, assert_one_line_error, run_script, start_script
 
 MAIN = ROOT / "main.py"
 ITERATION_LINE = re.compile(r"^Iteration (\d+) \t\| Loss = (\d+\.\d+(?:e-?\d+)?) \t\| Accuracy = (0\.\d+|1\.0)$")
@@ -118,7 +119,7 @@ def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
         assert main.load_checkpoint(other, sess, tmp_path, arch)
         np.testing.assert_array_equal(sess.run(other.probabilities, {other.X: images}), expected)
     published = main.build_graph(as_published=True)
-    with _session(published, init=False) as sess, pytest.raises(cli.UsageError, match="--retrain"):
+    with _session(published, init=False) as sess, pytest.raises(errors.UsageError, match="--retrain"):
         main.load_checkpoint(published, sess, tmp_path, main.architecture(True))
     assert not main.load_checkpoint(net, None, tmp_path / "empty", arch)
 
@@ -321,7 +322,7 @@ def test_a_write_that_fails_late_is_one_line(tmp_path):
     missing.mkdir()
     seen = missing / "seen.png"
     missing.rmdir()  # the folder vanishes after the flag was checked: the write itself must fail cleanly
-    with pytest.raises(cli.UsageError, match="cannot write .*seen.png"):
-        with cli.atomic_path(seen) as tmp:
+    with pytest.raises(errors.UsageError, match="cannot write .*seen.png"):
+        with files.atomic_path(seen) as tmp:
             tmp.write_bytes(b"x")
     assert not any(tmp_path.iterdir())

@@ -1,21 +1,15 @@
 """The TF1 and NumPy chapters: font classifier, activation demo, NumPy network, TF1 CNN."""
 
 import re
-import sys
 
 import numpy as np
 import pytest
 
 import input_data
-from conftest import ROOT, assert_one_line_error, run_script
-
-sys.path.insert(0, str(ROOT / "tutorials"))
-import activations  # noqa: E402
-import font_classifier as fc  # noqa: E402
-import mnist_cnn  # noqa: E402
-import numpy_network as nn  # noqa: E402
-
-TUTORIALS = ROOT / "tutorials"
+from helpers import TUTORIALS, assert_one_line_error, run_script
+from tutorials import activations, mnist_cnn
+from tutorials import font_classifier as fc
+from tutorials import numpy_network as nn
 
 
 def quiet(*args, **kwargs):
@@ -105,7 +99,7 @@ def test_mnist_stops_when_the_error_rate_rises(mnist, monkeypatch):
 
 
 def test_numpy_network_imports_no_tensorflow():
-    code = "import sys; sys.path.insert(0, 'tutorials'); import numpy_network; print('tensorflow' in sys.modules)"
+    code = "import sys; from tutorials import numpy_network; print('tensorflow' in sys.modules)"
     result = run_script("-c", code)
     assert result.stdout.strip() == "False", result.stderr
 

@@ -9,14 +9,12 @@ them: sigmoid(x1·w1 + x2·w2) with w1 = 0.1, w2 = 0.2. A figure shows the three
 """
 
 import math
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 
 import numpy as np
 
 import cli
+import files
+from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # Parameters (the book's values)
 size = 5
@@ -26,8 +24,6 @@ FIGURE = "activations.png"
 
 
 def build_graph(seed=None):
-    from quiet_tf import tf
-
     v1 = tf.compat.v1
     graph = tf.Graph()
     with graph.as_default():
@@ -54,8 +50,6 @@ def build_graph(seed=None):
 
 def run(seed=None):
     """All the demo's values, evaluated once in one session."""
-    from quiet_tf import tf
-
     graph, init, tensors = build_graph(seed)
     with tf.compat.v1.Session(graph=graph) as sess:
         sess.run(init)
@@ -63,7 +57,7 @@ def run(seed=None):
 
 
 def plot(values, path):
-    plt = cli.pyplot()
+    plt = files.pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
     for ax, (name, before, after) in zip(
         axes,
@@ -73,7 +67,7 @@ def plot(values, path):
         ax.plot(values[before], values[after], "o")
         ax.axhline(0, color="grey", lw=0.5)
         ax.set(title=name, xlabel=before, ylabel=after)
-    return cli.save_figure(fig, path)
+    return files.save_figure(fig, path)
 
 
 def parse_args(argv=None):
@@ -92,7 +86,7 @@ def main(argv=None):
     print(f"  {w1_value}·x1 = {w1_value * values['x1']}")
     print(f"  {w2_value}·x2 = {w2_value * values['x2']}")
     print(f"  n1    = {values['n1']}")
-    print(f"Figure saved to {cli.shown(plot(values, args.figure_dir / FIGURE))}")
+    print(f"Figure saved to {files.display_path(plot(values, args.figure_dir / FIGURE))}")
     return 0
 
 

@@ -9,13 +9,11 @@ keras.datasets.cifar10 into ~/.keras/datasets. The book reports training accurac
 after 25 epochs); the test accuracy is printed too.
 """
 
-import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 
 import cli
 import input_data
+from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # Parameters (the book's values)
 batch_size = 32
@@ -44,14 +42,10 @@ def listing_4_2_sizes(n=input_size):
 
 def format_data(x, y):
     """Images to float32, labels to one-hot vectors of depth 10 (the book's map function)."""
-    from quiet_tf import tf
-
     return tf.cast(x, "float32"), tf.one_hot(y, depth=n_classes)
 
 
 def build_listing_4_2():
-    from quiet_tf import tf
-
     layers = tf.keras.layers
     model = tf.keras.models.Sequential([tf.keras.Input(shape=(input_size, input_size, 3))])
     for filters, kernel, stride in LISTING_4_2:
@@ -64,8 +58,6 @@ def build_listing_4_2():
 
 
 def build_listing_4_3():
-    from quiet_tf import tf
-
     layers = tf.keras.layers
     model = tf.keras.models.Sequential(
         [
@@ -87,8 +79,6 @@ def build_listing_4_3():
 def build_exercise_model():
     """Exercise 2's network, as reconstructed here (the exercise text was not at hand): a 5×5
     stride-2 'same' convolution of 16, a 2×2 max-pool, a 3×3 'valid' convolution of 32, flatten."""
-    from quiet_tf import tf
-
     layers = tf.keras.layers
     return tf.keras.models.Sequential(
         [
@@ -121,8 +111,6 @@ def show_listing_4_2():
 
 
 def make_dataset(x, y, shuffle=False, seed=None):
-    from quiet_tf import tf
-
     data = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         data = data.shuffle(len(x), seed=seed)
@@ -152,8 +140,6 @@ def main(argv=None):
     (x_train, y_train), (x_test, y_test) = input_data.load_cifar10(args.data_dir)
     x_train, y_train = x_train[: args.limit], y_train[: args.limit]
     print(f"CIFAR-10: {len(x_train)} training and {len(x_test)} test images")
-
-    from quiet_tf import tf
 
     if args.seed is not None:
         tf.keras.utils.set_random_seed(args.seed)

@@ -9,15 +9,12 @@ and then feeds the *unmasked* training set to `predict`, so its figure shows not
 the ten masked images are restored and drawn, and the test-set error is reported too.
 """
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
-
 import numpy as np
 
 import cli
+import files
 import input_data
+from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # Parameters (the book's values)
 p = 0.5  # probability of keeping a pixel
@@ -40,8 +37,6 @@ def generate_masked_inputs(x, p, seed=None):
 
 
 def build_autoencoder():
-    from quiet_tf import tf
-
     layers, models = tf.keras.layers, tf.keras.models
     autoencoder = models.Sequential(
         [
@@ -58,8 +53,6 @@ def build_autoencoder():
 
 def build_exercise_autoencoder():
     """Exercise 1: an autoencoder for a 512-long vector, 32 → 16 → 512, all sigmoid."""
-    from quiet_tf import tf
-
     layers = tf.keras.layers
     return tf.keras.models.Sequential(
         [
@@ -73,7 +66,7 @@ def build_exercise_autoencoder():
 
 def plot_restorations(masked, restored, original, path):
     """Three rows of ten: corrupted inputs, the autoencoder's restorations, the originals."""
-    plt = cli.pyplot()
+    plt = files.pyplot()
     fig, axes = plt.subplots(3, 10, figsize=(12, 4))
     for row, (title, images) in enumerate([("corrupted", masked), ("restored", restored), ("original", original)]):
         for col in range(10):
@@ -81,7 +74,7 @@ def plot_restorations(masked, restored, original, path):
             ax.imshow(images[col].reshape(28, 28), cmap="gray", vmin=-1, vmax=1)
             ax.axis("off")
         axes[row, 0].set_title(title, loc="left", fontsize=10)
-    return cli.save_figure(fig, path)
+    return files.save_figure(fig, path)
 
 
 def parse_args(argv=None):
@@ -101,8 +94,6 @@ def main(argv=None):
     x_train = x_train[: args.limit]
     norm_x_train, norm_x_test = normalise(x_train), normalise(x_test)
     masked_x_train = generate_masked_inputs(norm_x_train, p, seed=args.seed)
-
-    from quiet_tf import tf
 
     if args.seed is not None:
         tf.keras.utils.set_random_seed(args.seed)
@@ -126,7 +117,7 @@ def main(argv=None):
     print(f"Test set MSE against the clean images ({len(x_test)} images, p = {p}):")
     print(f"  masked input   {np.mean((masked_x_test - norm_x_test) ** 2):.4f}")
     print(f"  restored       {np.mean((restored_x_test - norm_x_test) ** 2):.4f}")
-    print(f"Figure (corrupted / restored / original) saved to {cli.shown(figure)}")
+    print(f"Figure (corrupted / restored / original) saved to {files.display_path(figure)}")
     return 0
 
 

@@ -12,17 +12,16 @@ gradients and slows learning. By default the logits are fed; --as-published keep
 """
 
 import math
-import sys
 from pathlib import Path
 from types import SimpleNamespace
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 
 import numpy as np
 from tqdm import tqdm
 
 import cli
+import files
 import input_data
+from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # Parameters (the book's values)
 n_pixels = 36 * 36  # 1296
@@ -56,8 +55,6 @@ def load_and_split(path=input_data.FONTS_FILE):
 
 def build_graph(model, as_published=False, learning_rate=None, seed=None):
     """The book's graph for `model`; `y` is the softmax output, `logits` what precedes it."""
-    from quiet_tf import tf
-
     v1 = tf.compat.v1
     learning_rate = learning_rate or MODELS[model]["learning_rate"]
     graph = tf.Graph()
@@ -136,14 +133,14 @@ def confusion_matrix(predicted, actual, n=n_fonts):
 
 
 def save_figures(model, images, train_acc, test_acc, epochs, conf, input_weights, output_weights, folder):
-    plt = cli.pyplot()
+    plt = files.pyplot()
     saved = []
 
     fig, plts = plt.subplots(5, sharex=True, figsize=(2, 8))  # one letter in each font
     for i in range(n_fonts):
         plts[i].pcolor(images[91 + i * 558], cmap=plt.cm.gray_r)
         plts[i].set_ylabel(f"font {i}")
-    saved.append(cli.save_figure(fig, folder / "font_samples.png"))
+    saved.append(files.save_figure(fig, folder / "font_samples.png"))
 
     fig = plt.figure()
     steps = np.arange(len(train_acc)) * 10
@@ -153,7 +150,7 @@ def save_figures(model, images, train_acc, test_acc, epochs, conf, input_weights
     plt.ylabel("accuracy")
     plt.legend(loc="lower right")
     plt.title(f"{model}: accuracy over {epochs} epochs")
-    saved.append(cli.save_figure(fig, folder / f"font_{model}_accuracy.png"))
+    saved.append(files.save_figure(fig, folder / f"font_{model}_accuracy.png"))
 
     fig = plt.figure()
     plt.pcolor(conf, cmap=plt.cm.Blues)
@@ -161,7 +158,7 @@ def save_figures(model, images, train_acc, test_acc, epochs, conf, input_weights
     plt.xlabel("predicted font")
     plt.ylabel("actual font")
     plt.title(f"{model}: confusion matrix (validation)")
-    saved.append(cli.save_figure(fig, folder / f"font_{model}_confusion.png"))
+    saved.append(files.save_figure(fig, folder / f"font_{model}_confusion.png"))
 
     if model == "logistic":  # one 36×36 weight image per font
         fig, plts = plt.subplots(1, n_fonts, figsize=(12, 2.6))
@@ -172,7 +169,7 @@ def save_figures(model, images, train_acc, test_acc, epochs, conf, input_weights
         fig, plts = plt.subplots(4, 8, sharex=True, sharey=True, figsize=(12, 6.5))
         for i in range(32):
             plts[i // 8, i % 8].pcolor(input_weights[:, i].reshape([36, 36]))
-    saved.append(cli.save_figure(fig, folder / f"font_{model}_input_weights.png"))
+    saved.append(files.save_figure(fig, folder / f"font_{model}_input_weights.png"))
 
     if output_weights is not None:
         fig = plt.figure()
@@ -181,7 +178,7 @@ def save_figures(model, images, train_acc, test_acc, epochs, conf, input_weights
         plt.xlabel("font")
         plt.ylabel("hidden unit")
         plt.title(f"{model}: output weights")
-        saved.append(cli.save_figure(fig, folder / f"font_{model}_output_weights.png"))
+        saved.append(files.save_figure(fig, folder / f"font_{model}_output_weights.png"))
     return saved
 
 
@@ -194,7 +191,7 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, help="TensorFlow's seed for the initial weights (the split always uses 0)")
     parser.add_argument("--data", type=Path, default=input_data.FONTS_FILE, help="the font data .npz")
     parser.add_argument(
-        "--figure-dir", type=cli.output_dir, default=cli.FIGURES, help="where the figures go (%(default)s)"
+        "--figure-dir", type=cli.output_dir, default=files.FIGURES, help="where the figures go (%(default)s)"
     )
     return parser.parse_args(argv)
 
@@ -204,8 +201,6 @@ def main(argv=None):
     epochs = args.epochs or MODELS[args.model]["epochs"]
     train_data, test_data, images = load_and_split(args.data)
     print(f"{len(train_data[0])} training and {len(test_data[0])} validation letters, {n_fonts} fonts")
-
-    from quiet_tf import tf
 
     net = build_graph(args.model, args.as_published, args.learning_rate, args.seed)
     with tf.compat.v1.Session(graph=net.graph) as sess:
@@ -228,7 +223,7 @@ def main(argv=None):
     saved = save_figures(
         args.model, images, train_acc, test_acc, epochs, conf, input_weights, output_weights, args.figure_dir
     )
-    print(f"Figures saved in {cli.shown(args.figure_dir)}: {', '.join(p.name for p in saved)}")
+    print(f"Figures saved in {files.display_path(args.figure_dir)}: {', '.join(p.name for p in saved)}")
     return 0
 
 

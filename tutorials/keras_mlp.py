@@ -10,13 +10,11 @@ and validates on the 10,000 test images, as the post does.
 """
 
 import shutil
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 
 import cli
+import files
 import input_data
+from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # Parameters (the post's values)
 n_hidden = 500
@@ -35,8 +33,6 @@ def load_data(data_dir=input_data.MNIST_DIR, limit=None):
 
 
 def build_model():
-    from quiet_tf import tf
-
     layers = tf.keras.layers
     model = tf.keras.models.Sequential([tf.keras.Input(shape=(784,))])
     for _ in range(3):
@@ -49,8 +45,6 @@ def build_model():
 
 def draw_model(model, path):
     """The post's plot_model figure, when pydot and Graphviz are installed; otherwise a note."""
-    from quiet_tf import tf
-
     try:
         import pydot  # noqa: F401
     except ImportError:
@@ -62,7 +56,7 @@ def draw_model(model, path):
         tf.keras.utils.plot_model(model, to_file=str(path), show_shapes=True)
     except (ImportError, OSError) as exc:
         return f"Note: could not draw the model ({exc}); skipped."
-    return f"Model drawing saved to {cli.shown(path)}"
+    return f"Model drawing saved to {files.display_path(path)}"
 
 
 def parse_args(argv=None):
@@ -76,8 +70,6 @@ def main(argv=None):
     (x_train, y_train), (x_test, y_test) = load_data(args.data_dir, args.limit)
     print(x_train.shape[0], "train samples")
     print(x_test.shape[0], "test samples")
-
-    from quiet_tf import tf
 
     if args.seed is not None:
         tf.keras.utils.set_random_seed(args.seed)

@@ -14,16 +14,13 @@ biases: tf.layers' defaults). The text's bugs, fixed by default and kept by --as
    since step 0, not the current model's accuracy.
 """
 
-import sys
-from pathlib import Path
 from types import SimpleNamespace
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 
 import numpy as np
 
 import cli
 import input_data
+from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # Parameters (the text's values)
 steps = 1000
@@ -34,8 +31,6 @@ test_size = 3000  # the first 3000 test images are evaluated every 100 steps
 
 
 def build_graph(as_published=False, seed=None):
-    from quiet_tf import tf
-
     v1 = tf.compat.v1
     graph = tf.Graph()
     with graph.as_default():
@@ -133,8 +128,6 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     mnist = input_data.read_data_sets(args.data_dir, one_hot=True, seed=args.seed)
-    from quiet_tf import tf
-
     net = build_graph(args.as_published, args.seed)
     with tf.compat.v1.Session(graph=net.graph) as sess:
         sess.run(net.init)

@@ -15,12 +15,9 @@ get_gradient(sample_feature, sample_label) with the arguments swapped; here it i
 No TensorFlow is imported.
 """
 
-import sys
 import time
 from functools import reduce
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 
 import numpy as np
 

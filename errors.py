@@ -1,0 +1,25 @@
+"""The errors a learner can cause, each printed by `cli.run` as one `error: ...` line (exit 2).
+
+Every one derives from `TutorialError`; the message names the flag, file or folder and says what
+to do. The data and image modules raise these without importing the command line.
+"""
+
+
+class TutorialError(Exception):
+    """Base of every one-line error: bad input, never a bug."""
+
+
+class UsageError(TutorialError):
+    """A bad flag, path or output location."""
+
+
+class DataError(TutorialError):
+    """A data file is missing, corrupt or unreadable."""
+
+
+class ImageError(TutorialError):
+    """An image cannot be read or holds no digit."""
+
+
+class CheckpointError(TutorialError):
+    """A saved model is missing, damaged or of another architecture."""
