@@ -23,3 +23,11 @@ class ImageError(TutorialError):
 
 class CheckpointError(TutorialError):
     """A saved model is missing, damaged or of another architecture."""
+
+
+class NoDigitError(ImageError):
+    """The image is readable but holds no digit (blank, a single colour, only lines or specks)."""
+
+
+class ImageTooLargeError(ImageError):
+    """The image claims more pixels than allowed (checked from its header, before decoding)."""
