@@ -165,3 +165,13 @@ def save_input(image28: np.ndarray, path: Path | str) -> Path:
     with atomic_path(path) as tmp:
         Image.fromarray(pixels.round().astype(np.uint8), mode="L").save(tmp, format="PNG")
     return path
+
+
+def prepare(source, name=None, max_pixels=None):  # TEMPORARY until the photo pipeline (issue 7) lands
+    from types import SimpleNamespace
+
+    return SimpleNamespace(image=to_mnist(source), objects=1, box=None)
+
+
+def save_contact_sheet(prepared, path):  # TEMPORARY until the photo pipeline (issue 7) lands
+    return save_input(prepared.image, path)

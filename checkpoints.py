@@ -1,0 +1,208 @@
+"""Saving and loading main.py's trained network, safely.
+
+Layout of the checkpoint folder (default `checkpoints/`), one model of each kind side by side:
+
+    latest-fixed.json          -> which folder holds the latest fixed network
+    latest-as-published.json   -> the same for the article's network (--as-published)
+    model-fixed-<time>-<pid>/  model.index, model.data-*, manifest.json
+
+A model is written into a hidden `.saving-*` folder, and only when complete is it renamed and the
+pointer switched, under a lock: Ctrl-C, a crash or a second run saving at the same moment never
+leaves a pointer to a missing or half-written model. Clean-up deletes only folders whose
+manifest says this project wrote them, never one a reader holds (readers take a shared lock).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from errors import CheckpointError
+from files import atomic_path, display_path, make_folder
+
+WRITER = "classic-tf1-tutorials main.py"  # the manifest mark: only folders with it are ever deleted
+CLEARLY_WORSE = 0.02  # a new model this much less accurate than the one it replaces is reported
+last_saved = None  # the model this run saved, for the Ctrl-C message
+
+
+def kind(arch: dict) -> str:
+    return "as-published" if arch["as_published"] else "fixed"
+
+
+def describe(arch: dict) -> str:
+    name = "the article's network as published" if arch["as_published"] else "the fixed network"
+    return f"{name} ({'-'.join(map(str, arch['layers']))})"
+
+
+@dataclass
+class SavedModel:
+    folder: Path
+    arch: dict
+    test_accuracy: float
+    trained: str  # local time, "YYYY-MM-DD HH:MM"
+
+    def description(self) -> str:
+        return f"{describe(self.arch)}, trained {self.trained}, test accuracy {self.test_accuracy:.4f}"
+
+
+@contextmanager
+def _locked(checkpoint_dir: Path, exclusive: bool):
+    """An advisory lock on the checkpoint folder: exclusive to switch and clean, shared to read."""
+    try:
+        fd = os.open(checkpoint_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:  # a read-only folder: nobody can be writing into it through us either
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _pointer(checkpoint_dir: Path, arch: dict) -> Path:
+    return checkpoint_dir / f"latest-{kind(arch)}.json"
+
+
+def _read_manifest(folder: Path) -> dict | None:
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("written_by") == WRITER else None
+
+
+def _saved_model(folder: Path, manifest: dict) -> SavedModel:
+    return SavedModel(folder, manifest["model"], float(manifest["test_accuracy"]), str(manifest["trained"]))
+
+
+def check_writable(checkpoint_dir: Path, arch: dict) -> None:
+    """Before training: the folder and its pointer file can be written (not after a full run)."""
+    pointer = _pointer(checkpoint_dir, arch)
+    problem = None
+    if pointer.is_dir():
+        problem = f"{display_path(pointer)} is a folder; remove it or use another --checkpoint-dir"
+    elif checkpoint_dir.is_dir() and not os.access(checkpoint_dir, os.W_OK | os.X_OK):
+        problem = f"folder {display_path(checkpoint_dir)} is not writable; use --checkpoint-dir"
+    elif checkpoint_dir.exists() and not checkpoint_dir.is_dir():
+        problem = f"{display_path(checkpoint_dir)} is a file, not a folder; use --checkpoint-dir"
+    if problem:
+        raise CheckpointError(f"cannot save the model: {problem}")
+
+
+def latest(checkpoint_dir: Path, arch: dict) -> SavedModel | None:
+    """The latest saved model of this architecture, or None if there is none."""
+    manifest = _read_manifest(checkpoint_dir)
+    if manifest is not None:  # --checkpoint-dir names one saved model folder
+        pointer, folder = checkpoint_dir / "manifest.json", checkpoint_dir
+    else:
+        pointer = _pointer(checkpoint_dir, arch)
+        if not pointer.is_file():
+            return None
+    damaged = f"{display_path(pointer)} is damaged; run with --retrain to train a new model"
+    try:
+        if manifest is None:
+            folder = checkpoint_dir / json.loads(pointer.read_text())["path"]
+            manifest = _read_manifest(folder)
+        saved_arch = manifest["model"]
+        if not (isinstance(saved_arch.get("layers"), list) and isinstance(saved_arch.get("as_published"), bool)):
+            raise TypeError
+        model = _saved_model(folder, manifest)
+    except (OSError, ValueError, KeyError, TypeError):
+        raise CheckpointError(damaged) from None
+    if saved_arch != arch:
+        raise CheckpointError(
+            f"{display_path(folder)} holds {describe(saved_arch)}, but this run builds {describe(arch)}; "
+            "run with --retrain to train a new model"
+        )
+    return model
+
+
+def restore(saver, sess, model: SavedModel) -> None:
+    """Load the saved weights into the session's graph; a damaged file is one error line."""
+    from quiet_tf import tf  # lazily: draw.py's and the tests' callers already hold a session
+
+    with _locked(model.folder.parent, exclusive=False):
+        try:
+            saver.restore(sess, str(model.folder / "model"))
+        except (tf.errors.OpError, ValueError):
+            raise CheckpointError(
+                f"the model files in {display_path(model.folder)} are damaged or incomplete; "
+                "run with --retrain to train a new model"
+            ) from None
+
+
+def save(saver, sess, checkpoint_dir: Path, arch: dict, test_accuracy: float, iterations: int):
+    """Save the session's network as the latest of its kind. Returns (the new SavedModel, the one it
+    replaced when that one was clearly more accurate and is kept, else None)."""
+    from quiet_tf import tf
+
+    make_folder(checkpoint_dir)
+    saving = None
+    try:
+        saving = Path(tempfile.mkdtemp(prefix=".saving-", dir=checkpoint_dir))
+        saver.save(sess, str(saving / "model"), write_meta_graph=False, write_state=False)
+        manifest = {
+            "written_by": WRITER,
+            "model": arch,
+            "test_accuracy": float(test_accuracy),
+            "iterations": iterations,
+            "trained": time.strftime("%Y-%m-%d %H:%M"),
+        }
+        (saving / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        with _locked(checkpoint_dir, exclusive=True):
+            previous = _latest_quietly(checkpoint_dir, arch)
+            final = checkpoint_dir / f"model-{kind(arch)}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+            os.replace(saving, final)
+            saving = None
+            with atomic_path(_pointer(checkpoint_dir, arch)) as tmp:
+                tmp.write_text(json.dumps({"path": final.name}) + "\n")
+            best = _clean_up(checkpoint_dir, arch, final, float(test_accuracy))
+            better = best if previous and best and best.test_accuracy > test_accuracy + CLEARLY_WORSE else None
+    except (OSError, tf.errors.OpError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise CheckpointError(f"cannot save the model in {display_path(checkpoint_dir)} ({reason})") from None
+    finally:
+        if saving is not None:
+            shutil.rmtree(saving, ignore_errors=True)
+    global last_saved
+    last_saved = _saved_model(final, manifest)
+    return last_saved, better
+
+
+def interrupted_note() -> str:
+    """What Ctrl-C leaves behind: the model this run saved, or the saved models untouched."""
+    if last_saved is not None:
+        return f"the new model was saved in {display_path(last_saved.folder)}"
+    return "the saved models, if any, are untouched"
+
+
+def _latest_quietly(checkpoint_dir: Path, arch: dict) -> SavedModel | None:
+    try:
+        return latest(checkpoint_dir, arch)
+    except CheckpointError:
+        return None
+
+
+def _clean_up(checkpoint_dir: Path, arch: dict, final: Path, accuracy: float) -> SavedModel | None:
+    """Delete older models of this kind that this project wrote, except the most accurate one when
+    it beats the new one (returned); any other folder is left alone."""
+    ours = []
+    for folder in checkpoint_dir.glob(f"model-{kind(arch)}-*"):
+        manifest = _read_manifest(folder)
+        if folder != final and manifest is not None and manifest.get("model") == arch:
+            ours.append(_saved_model(folder, manifest))
+    best = max(ours, key=lambda m: m.test_accuracy, default=None)
+    if best is not None and best.test_accuracy <= accuracy:
+        best = None
+    for model in ours:
+        if model is not best:
+            shutil.rmtree(model.folder, ignore_errors=True)
+    return best

@@ -1,0 +1,108 @@
+"""Your own digits: main.py --predict FILE... and --show-input, around the article's last step.
+
+Each file is prepared by digit_image (the same function draw.py's server calls), bad files are
+reported one line each while the others go on, and every answer says how sure it is.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+import digit_image
+from cli import error
+from errors import ImageError, UsageError
+from files import display_path
+
+UNSURE = 0.6  # below this top probability, the runner-up is shown too
+TRAINING_FLAGS = ("--iterations", "--batch-size", "--learning-rate", "--dropout", "--seed", "--data-dir", "--plot",
+                  "--log-dir")  # fmt: skip
+
+
+def output_paths(show_input: Path | None, count: int) -> list[Path | None]:
+    """--show-input PATH.png for one file; PATH-1.png, PATH-2.png, ... for several."""
+    if show_input is None:
+        return [None] * count
+    if count == 1:
+        return [show_input]
+    return [show_input.with_name(f"{show_input.stem}-{i}{show_input.suffix}") for i in range(1, count + 1)]
+
+
+def sheet_path(path: Path) -> Path:
+    """Where the contact sheet goes beside the 28×28: seen.png -> seen-sheet.png."""
+    return path.with_name(f"{path.stem}-sheet{path.suffix}")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def check_outputs(inputs: list[Path], outputs: list[Path | None]) -> None:
+    """Refuse, before any work, an output file that is one of the inputs (also through links)."""
+    for output in outputs:
+        if output is None:
+            continue
+        for written in (output, sheet_path(output)):
+            for source in inputs:
+                if _same_file(written, source):
+                    raise UsageError(
+                        f"{display_path(written)} is one of the images to predict and would be overwritten; "
+                        "give --show-input another file name"
+                    )
+
+
+def prepare_files(paths: list[Path], as_published: bool, show_paths: list[Path | None]) -> list[tuple]:
+    """(path, prepared image, --show-input path) for each file; a bad one prints its error line and
+    is skipped."""
+    prepared = []
+    for path, show_path in zip(paths, show_paths, strict=True):
+        try:
+            item = digit_image.as_published(path) if as_published else digit_image.prepare(path)
+            prepared.append((path, item, show_path))
+        except ImageError as exc:
+            error(str(exc))
+    return prepared
+
+
+def pixels(item) -> np.ndarray:
+    """The 784 inputs of a prepared image (a Prepared, or the article's raw pixels)."""
+    return np.ravel(getattr(item, "image", item))
+
+
+def answer(probabilities: np.ndarray) -> str:
+    """'2 (confidence 98.9%)', or with the runner-up when unsure: '4 (confidence 48.0%; or 9, 31.0%)'."""
+    first, second = np.argsort(probabilities)[::-1][:2]
+    text = f"{first} (confidence {probabilities[first]:.1%}"
+    if probabilities[first] < UNSURE:
+        text += f"; or {second}, {probabilities[second]:.1%}"
+    return text + ")"
+
+
+def report(name: str, item, probabilities: np.ndarray, show_path: Path | None) -> None:
+    """The prediction line for one image, and what --show-input saved."""
+    line = f"Prediction for {name}: {answer(probabilities)}"
+    objects = getattr(item, "objects", 1)
+    if objects > 1:
+        line += f" [the largest of {objects} separate marks in the picture; one digit per picture works best]"
+    print(line)
+    if show_path is not None:
+        digit_image.save_input(pixels(item), show_path)
+        saved = [display_path(show_path)]
+        if hasattr(item, "image"):
+            digit_image.save_contact_sheet(item, sheet_path(show_path))
+            saved.append(f"{display_path(sheet_path(show_path))} (what was found in the picture)")
+        print(f"  the 28×28 input it saw is saved in {' and '.join(saved)}")
+
+
+def unused_flags_note(argv: list[str]) -> str | None:
+    """A note for training flags given with --predict while a saved model is used."""
+    given = [flag for flag in TRAINING_FLAGS if any(arg == flag or arg.startswith(flag + "=") for arg in argv)]
+    if not given:
+        return None
+    verb = "applies" if len(given) == 1 else "apply"
+    return f"Note: {', '.join(given)} only {verb} to training; this run uses the saved model (add --retrain to train)."
