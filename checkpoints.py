@@ -4,7 +4,7 @@ Layout of the checkpoint folder (default `checkpoints/`), one model of each kind
 
     latest-fixed.json          -> which folder holds the latest fixed network
     latest-as-published.json   -> the same for the article's network (--as-published)
-    model-fixed-<time>-<pid>/  model.index, model.data-*, manifest.json
+    model-fixed-<time>-<id>/   model.index, model.data-*, manifest.json
 
 A model is written into a hidden `.saving-*` folder, and only when complete is it renamed and the
 pointer switched, under a lock: Ctrl-C, a crash or a second run saving at the same moment never
@@ -98,31 +98,41 @@ def check_writable(checkpoint_dir: Path, arch: dict) -> None:
 
 
 def latest(checkpoint_dir: Path, arch: dict) -> SavedModel | None:
-    """The latest saved model of this architecture, or None if there is none."""
-    manifest = _read_manifest(checkpoint_dir)
-    if manifest is not None:  # --checkpoint-dir names one saved model folder
-        pointer, folder = checkpoint_dir / "manifest.json", checkpoint_dir
+    """The latest saved model of this architecture, or None if there is none. `checkpoint_dir` may
+    also name one model folder (e.g. a better model kept beside the latest)."""
+    if (checkpoint_dir / "manifest.json").is_file():
+        folder = checkpoint_dir
     else:
         pointer = _pointer(checkpoint_dir, arch)
         if not pointer.is_file():
             return None
-    damaged = f"{display_path(pointer)} is damaged; run with --retrain to train a new model"
-    try:
-        if manifest is None:
+        try:
             folder = checkpoint_dir / json.loads(pointer.read_text())["path"]
-            manifest = _read_manifest(folder)
-        saved_arch = manifest["model"]
-        if not (isinstance(saved_arch.get("layers"), list) and isinstance(saved_arch.get("as_published"), bool)):
-            raise TypeError
-        model = _saved_model(folder, manifest)
-    except (OSError, ValueError, KeyError, TypeError):
-        raise CheckpointError(damaged) from None
-    if saved_arch != arch:
+        except (OSError, ValueError, KeyError, TypeError):
+            folder = None
+        if folder is None or not folder.is_dir():
+            raise CheckpointError(f"{display_path(pointer)} is damaged; run with --retrain to train a new model")
+    model = _checked_model(folder)
+    if model.arch != arch:
         raise CheckpointError(
-            f"{display_path(folder)} holds {describe(saved_arch)}, but this run builds {describe(arch)}; "
+            f"{display_path(folder)} holds {describe(model.arch)}, but this run builds {describe(arch)}; "
             "run with --retrain to train a new model"
         )
     return model
+
+
+def _checked_model(folder: Path) -> SavedModel:
+    """The model a folder's manifest describes; a damaged manifest is one error line."""
+    manifest = _read_manifest(folder)
+    try:
+        saved_arch = manifest["model"]
+        if not (isinstance(saved_arch.get("layers"), list) and isinstance(saved_arch.get("as_published"), bool)):
+            raise TypeError
+        return _saved_model(folder, manifest)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise CheckpointError(
+            f"{display_path(folder / 'manifest.json')} is damaged; run with --retrain to train a new model"
+        ) from None
 
 
 def restore(saver, sess, model: SavedModel) -> None:
@@ -159,7 +169,8 @@ def save(saver, sess, checkpoint_dir: Path, arch: dict, test_accuracy: float, it
         (saving / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
         with _locked(checkpoint_dir, exclusive=True):
             previous = _latest_quietly(checkpoint_dir, arch)
-            final = checkpoint_dir / f"model-{kind(arch)}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+            unique = saving.name.removeprefix(".saving-")  # two saves in one second never collide
+            final = checkpoint_dir / f"model-{kind(arch)}-{time.strftime('%Y%m%d-%H%M%S')}-{unique}"
             os.replace(saving, final)
             saving = None
             with atomic_path(_pointer(checkpoint_dir, arch)) as tmp:
@@ -196,9 +207,14 @@ def _clean_up(checkpoint_dir: Path, arch: dict, final: Path, accuracy: float) ->
     it beats the new one (returned); any other folder is left alone."""
     ours = []
     for folder in checkpoint_dir.glob(f"model-{kind(arch)}-*"):
-        manifest = _read_manifest(folder)
-        if folder != final and manifest is not None and manifest.get("model") == arch:
-            ours.append(_saved_model(folder, manifest))
+        if folder == final or _read_manifest(folder) is None:
+            continue
+        try:
+            model = _checked_model(folder)
+        except CheckpointError:  # ours but damaged: left alone
+            continue
+        if model.arch == arch:
+            ours.append(model)
     best = max(ours, key=lambda m: m.test_accuracy, default=None)
     if best is not None and best.test_accuracy <= accuracy:
         best = None

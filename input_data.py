@@ -58,7 +58,8 @@ def _restore_hint(path: Path) -> str:
     try:
         Path(path).resolve().relative_to(ROOT)
     except ValueError:
-        return f"use the copy shipped with the tutorials in {display_path(ROOT)}"
+        shipped = "data/fonts/" if Path(path).suffix == ".npz" else "MNIST_data/"
+        return f"use the copy shipped in the repository's {shipped}"
     return f"restore the shipped copy with 'git checkout -- {display_path(path)}'"
 
 

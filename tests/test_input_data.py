@@ -165,9 +165,17 @@ def test_an_unwritable_cache_is_skipped_not_an_error(mnist_copy, monkeypatch):
 def test_hints_point_at_the_shipped_copy(tmp_path):
     with pytest.raises(DataError, match="git checkout -- "):
         input_data.load_fonts(input_data.ROOT / "data" / "fonts" / "missing.npz")
-    with pytest.raises(DataError, match="use the copy shipped with the tutorials") as info:
+    with pytest.raises(DataError, match="use the copy shipped in the repository's data/fonts/") as info:
         input_data.load_fonts(tmp_path / "elsewhere.npz")
     assert "git checkout" not in str(info.value)
+
+
+def test_hints_never_say_in_dot(tmp_path, monkeypatch):
+    """Run from the repository root, the old hint read 'shipped with the tutorials in .'."""
+    monkeypatch.chdir(input_data.ROOT)
+    with pytest.raises(DataError, match="use the copy shipped in the repository's MNIST_data/") as info:
+        input_data.load_mnist(tmp_path / "nowhere")
+    assert " in ." not in str(info.value) and "git checkout" not in str(info.value)
 
 
 def test_validation_size_zero_gives_all_60000_for_training():

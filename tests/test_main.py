@@ -10,13 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import errors
-import files
 import main
 from drawing import SEVEN, TWO, draw_digit
-from helpers import ROOT, SHORT_RUN, assert_one_line_error, run_script, start_script
+from helpers import MAIN, ROOT, SHORT_RUN, assert_one_line_error, run_script, start_script
 
-MAIN = ROOT / "main.py"
 ITERATION_LINE = re.compile(r"^Iteration (\d+) \t\| Loss = (\d+\.\d+(?:e-?\d+)?) \t\| Accuracy = (0\.\d+|1\.0)$")
 
 
@@ -98,58 +95,6 @@ def test_fixed_graph_has_relu_dropout_and_uses_learning_rate():
     assert fixed.keep_prob.op.type == "PlaceholderWithDefault"  # 1.0 when prediction does not feed it
 
 
-def _session(net, init=True):
-    from quiet_tf import tf
-
-    sess = tf.compat.v1.Session(graph=net.graph)
-    if init:
-        sess.run(net.init)
-    return sess
-
-
-def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
-    images = np.random.default_rng(0).random((20, 784), dtype=np.float32)
-    arch = main.architecture(False)
-    net = main.build_graph(seed=1)
-    with _session(net) as sess:
-        expected = sess.run(net.probabilities, {net.X: images})
-        main.save_checkpoint(net, sess, tmp_path, arch, 0.5)
-    other = main.build_graph(seed=2)  # different initial weights, overwritten by the restore
-    with _session(other, init=False) as sess:
-        assert main.load_checkpoint(other, sess, tmp_path, arch)
-        np.testing.assert_array_equal(sess.run(other.probabilities, {other.X: images}), expected)
-    published = main.build_graph(as_published=True)
-    with _session(published, init=False) as sess, pytest.raises(errors.UsageError, match="--retrain"):
-        main.load_checkpoint(published, sess, tmp_path, main.architecture(True))
-    assert not main.load_checkpoint(net, None, tmp_path / "empty", arch)
-
-
-def test_an_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
-    images = np.random.default_rng(0).random((5, 784), dtype=np.float32)
-    arch = main.architecture(False)
-    net = main.build_graph(seed=1)
-    with _session(net) as sess:
-        good = main.save_checkpoint(net, sess, tmp_path, arch, 0.5)
-        expected = sess.run(net.probabilities, {net.X: images})
-        latest = (tmp_path / "latest.json").read_text()
-
-        def interrupted_save(sess, path, **kwargs):
-            with open(path + ".index", "wb") as f:
-                f.write(b"half")
-            raise KeyboardInterrupt
-
-        sess.run(net.init)  # new weights that must not replace the saved ones
-        monkeypatch.setattr(net.saver, "save", interrupted_save)
-        with pytest.raises(KeyboardInterrupt):
-            main.save_checkpoint(net, sess, tmp_path, arch, 0.9)
-    assert (tmp_path / "latest.json").read_text() == latest
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["latest.json", good.name])
-    fresh = main.build_graph(seed=3)
-    with _session(fresh, init=False) as sess:
-        main.load_checkpoint(fresh, sess, tmp_path, arch)
-        np.testing.assert_array_equal(sess.run(fresh.probabilities, {fresh.X: images}), expected)
-
-
 @pytest.fixture(scope="module")
 def own_digits(tmp_path_factory):
     """Files a user might draw: odd sizes, RGBA, JPEG, light on dark, a thin pen."""
@@ -181,6 +126,9 @@ def test_predict_own_digits_with_the_saved_model(trained, own_digits, tmp_path):
     )
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert "Iteration" not in result.stdout  # used the checkpoint, no training
+    assert re.match(
+        r"Using the fixed network \(784-512-256-128-10\), trained .*, test accuracy 0\.\d{4} \(", result.stdout
+    )
     predicted = dict(re.findall(r"^Prediction for (\S+): (\d)", result.stdout, flags=re.M))
     digit_of = {"two": "2", "seven": "7"}
     expected = {str(ROOT / "test_img.png"): "2", **{str(f): digit_of[f.name.split("_")[0]] for f in files}}
@@ -188,8 +136,9 @@ def test_predict_own_digits_with_the_saved_model(trained, own_digits, tmp_path):
     # the same checkpoint gives the same answer, to the digit of confidence, as at the end of training
     confidence = re.search(r"Prediction for test image: 2 \((.*)\)", training.stdout).group(1)
     assert f"test_img.png: 2 ({confidence})" in result.stdout
-    seen = sorted(tmp_path.glob("seen-*.png"))
+    seen = sorted(tmp_path.glob("seen-[0-9].png"))
     assert len(seen) == 1 + len(files) and Image.open(seen[0]).size == (28, 28)
+    assert len(list(tmp_path.glob("seen-[0-9]-sheet.png"))) == len(seen)  # the contact sheets beside them
 
 
 def test_a_bad_file_does_not_stop_the_others(trained, tmp_path):
@@ -200,13 +149,6 @@ def test_a_bad_file_does_not_stop_the_others(trained, tmp_path):
     )
     assert_one_line_error(result, "notes.png", "not an image")
     assert re.search(r"^Prediction for .*test_img\.png: 2 ", result.stdout, flags=re.M)
-
-
-def test_checkpoint_of_another_architecture_is_refused(trained):
-    checkpoints, _ = trained
-    result = run_script(MAIN, "--predict", ROOT / "test_img.png", "--as-published", "--checkpoint-dir", checkpoints)
-    assert_one_line_error(result, "holds the fixed network", "--retrain")
-    assert result.stdout == ""
 
 
 def _bad_images(tmp_path):
@@ -253,6 +195,12 @@ def test_every_bad_image_is_one_clear_line(tmp_path):
         ["--dropout", "1.5"],
         ["--plot", "no/such/folder/curves.png"],
         ["--show-input", "seen.jpg"],
+        ["--show-input", ""],
+        ["--seed", "-1"],
+        ["--seed", "4294967296"],
+        ["--predict", ""],
+        ["--data-dir", ""],
+        ["--checkpoint-dir", ""],
         ["--no-such-flag"],
     ],
 )
@@ -272,15 +220,6 @@ def test_missing_or_corrupt_mnist_is_one_clear_line(mnist_copy, tmp_path):
     assert result.stdout == "" and not (tmp_path / "ck").exists()
 
 
-def test_missing_test_image_after_training(tmp_path):
-    for module in ("main.py", "cli.py", "digit_image.py", "input_data.py", "quiet_tf.py"):
-        shutil.copy(ROOT / module, tmp_path / module)
-    result = run_script(tmp_path / "main.py", "--iterations", "1", "--data-dir", ROOT / "MNIST_data", cwd=tmp_path)
-    assert_one_line_error(result, "test_img.png", "no such file")
-    assert result.stdout.startswith("Iteration 0 \t| Loss = ")
-    assert "Accuracy on test set:" in result.stdout  # the training results still print first
-
-
 def test_ctrl_c_during_training_exits_130_and_keeps_the_checkpoint(trained, tmp_path):
     checkpoints = tmp_path / "checkpoints"
     shutil.copytree(trained[0], checkpoints)
@@ -292,10 +231,11 @@ def test_ctrl_c_during_training_exits_130_and_keeps_the_checkpoint(trained, tmp_
             break
     stdout, stderr = process.communicate(timeout=120)
     result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
-    assert_one_line_error(result, "interrupted", "checkpoint", status=130)
+    assert_one_line_error(result, "interrupted", "the saved models, if any, are untouched", status=130)
     after = {p.relative_to(checkpoints): p.read_bytes() for p in checkpoints.rglob("*") if p.is_file()}
     assert after == before
-    assert json.loads((checkpoints / "latest.json").read_text())["model"] == main.architecture(False)
+    folder = checkpoints / json.loads((checkpoints / "latest-fixed.json").read_text())["path"]
+    assert json.loads((folder / "manifest.json").read_text())["model"] == main.architecture(False)
 
 
 def test_output_piped_into_a_reader_that_stops_early(tmp_path):
@@ -317,12 +257,70 @@ def test_output_folders_are_checked_before_training(tmp_path):
         assert result.stdout == ""  # refused before any training
 
 
-def test_a_write_that_fails_late_is_one_line(tmp_path):
-    missing = tmp_path / "gone"
-    missing.mkdir()
-    seen = missing / "seen.png"
-    missing.rmdir()  # the folder vanishes after the flag was checked: the write itself must fail cleanly
-    with pytest.raises(errors.UsageError, match="cannot write .*seen.png"):
-        with files.atomic_path(seen) as tmp:
-            tmp.write_bytes(b"x")
-    assert not any(tmp_path.iterdir())
+def test_as_published_and_fixed_models_live_side_by_side(trained, tmp_path):
+    """Trying --as-published (which the README invites) must not stop the next --predict."""
+    checkpoints = tmp_path / "checkpoints"
+    shutil.copytree(trained[0], checkpoints)
+    image = ROOT / "test_img.png"
+    first = run_script(
+        MAIN, "--predict", image, "--as-published", "--iterations", "50", "--checkpoint-dir", checkpoints
+    )
+    assert first.returncode == 0 and first.stderr == "", first.stderr
+    assert first.stdout.startswith("No saved the article's network as published (784-512-256-128-10): training one")
+    fixed = run_script(MAIN, "--predict", image, "--checkpoint-dir", checkpoints)
+    assert fixed.returncode == 0 and fixed.stdout.startswith("Using the fixed network"), fixed.stderr
+    published = run_script(MAIN, "--predict", image, "--as-published", "--checkpoint-dir", checkpoints)
+    assert published.stdout.startswith("Using the article's network as published"), published.stderr
+
+
+def test_show_input_may_not_overwrite_an_input(tmp_path):
+    drawing = tmp_path / "my.png"
+    draw_digit(TWO, (100, 100)).save(drawing)
+    link = tmp_path / "link.png"
+    link.symlink_to(drawing)
+    before = drawing.read_bytes()
+    for show in (drawing, link):
+        result = run_script(MAIN, "--predict", drawing, "--show-input", show, "--checkpoint-dir", tmp_path / "ck")
+        assert_one_line_error(result, "would be overwritten", "--show-input")
+        assert result.stdout == "" and not (tmp_path / "ck").exists()  # refused before any work
+    assert drawing.read_bytes() == before
+
+
+def test_the_checkpoint_folder_is_checked_before_training(tmp_path):
+    (tmp_path / "latest-fixed.json").mkdir()  # e.g. a folder where the pointer file should go
+    result = run_script(MAIN, "--checkpoint-dir", tmp_path)
+    assert_one_line_error(result, "cannot save the model", "latest-fixed.json is a folder")
+    assert "Iteration" not in result.stdout  # refused before training, not after the full run
+
+
+def test_training_flags_with_a_saved_model_get_a_note(trained, tmp_path):
+    checkpoints, _ = trained
+    plot = tmp_path / "curves.png"
+    result = run_script(
+        MAIN, "--predict", ROOT / "test_img.png", "--iterations", "5", "--plot", plot, "--checkpoint-dir", checkpoints
+    )
+    assert result.returncode == 0 and result.stderr == ""
+    assert "Note: --iterations, --plot only apply to training; this run uses the saved model (add --retrain" in (
+        result.stdout
+    )
+    assert not plot.exists() and "Iteration" not in result.stdout
+
+
+def test_a_missing_test_image_is_reported_before_training(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(main, "TEST_IMAGE", tmp_path / "test_img.png")
+    assert main.main(["--iterations", "1", "--checkpoint-dir", str(tmp_path / "ck")]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith("error: ") and "test_img.png: no such file" in err and len(err.splitlines()) == 1
+    assert out == "" and not (tmp_path / "ck").exists()
+
+
+def test_a_clearly_worse_model_says_how_to_get_the_better_one_back(trained, tmp_path):
+    checkpoints = tmp_path / "checkpoints"
+    shutil.copytree(trained[0], checkpoints)
+    result = run_script(MAIN, "--iterations", "1", "--seed", "0", "--checkpoint-dir", checkpoints)
+    assert result.returncode == 0, result.stderr
+    note = re.search(r"^Note: the model saved before was more accurate \((0\.\d{4})\) and is kept; "
+                     r"use it with --checkpoint-dir (\S+)$", result.stdout, flags=re.M)  # fmt: skip
+    assert note, result.stdout
+    kept = run_script(MAIN, "--predict", ROOT / "test_img.png", "--checkpoint-dir", note.group(2))
+    assert kept.returncode == 0 and f"test accuracy {note.group(1)}" in kept.stdout

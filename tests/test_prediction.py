@@ -1,0 +1,63 @@
+"""prediction.py: the --predict lines say how sure the answer is, and never overwrite an input."""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import prediction
+from errors import UsageError
+
+
+def probabilities(**digits):
+    p = np.full(10, 0.0)
+    for digit, value in digits.items():
+        p[int(digit[1:])] = value
+    p[p == 0] = (1 - p.sum()) / np.count_nonzero(p == 0)
+    return p
+
+
+def test_a_sure_answer_is_one_digit():
+    assert prediction.answer(probabilities(d2=0.989)) == "2 (confidence 98.9%)"
+
+
+def test_an_unsure_answer_gives_the_runner_up():
+    assert prediction.answer(probabilities(d4=0.48, d9=0.31)) == "4 (confidence 48.0%; or 9, 31.0%)"
+
+
+def test_several_objects_are_said_on_the_files_line(capsys):
+    item = SimpleNamespace(image=np.zeros((28, 28), np.float32), objects=3)
+    prediction.report("two_digits.png", item, probabilities(d7=0.97), None)
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("Prediction for two_digits.png: 7 (confidence 97.0%)")
+    assert "the largest of 3 separate marks" in line
+
+
+def test_output_paths_for_one_and_several_files():
+    assert prediction.output_paths(Path("seen.png"), 1) == [Path("seen.png")]
+    assert prediction.output_paths(Path("out/seen.png"), 2) == [Path("out/seen-1.png"), Path("out/seen-2.png")]
+    assert prediction.output_paths(None, 2) == [None, None]
+    assert prediction.sheet_path(Path("out/seen-1.png")) == Path("out/seen-1-sheet.png")
+
+
+def test_an_output_that_is_an_input_is_refused(tmp_path):
+    drawing = tmp_path / "my.png"
+    drawing.write_bytes(b"mine")
+    (tmp_path / "alias.png").symlink_to(drawing)
+    with pytest.raises(UsageError, match="my.png is one of the images to predict and would be overwritten"):
+        prediction.check_outputs([drawing], [drawing])
+    with pytest.raises(UsageError, match="would be overwritten"):  # the same file through a link
+        prediction.check_outputs([tmp_path / "alias.png"], [drawing])
+    sheet = tmp_path / "seen-sheet.png"
+    sheet.write_bytes(b"also mine")
+    with pytest.raises(UsageError, match="seen-sheet.png is one of the images"):  # the contact sheet beside it
+        prediction.check_outputs([sheet], [tmp_path / "seen.png"])
+    prediction.check_outputs([drawing], [tmp_path / "seen.png", None])  # a new name is fine
+
+
+def test_unused_training_flags_note():
+    assert prediction.unused_flags_note(["--predict", "a.png"]) is None
+    assert prediction.unused_flags_note(["--predict", "a.png", "--iterations=5"]).startswith(
+        "Note: --iterations only applies to training"
+    )
