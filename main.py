@@ -94,7 +94,7 @@ def build_graph(as_published=False, learning_rate=learning_rate, seed=None, summ
     return SimpleNamespace(**{k: v for k, v in locals().items() if k not in ("v1", "activation")})
 
 
-def train(net, sess, mnist, n_iterations, batch_size, dropout, log):
+def train(net, sess, mnist, n_iterations, batch_size, dropout, log=None):
     """Train on mini batches, printing loss and accuracy of every 100th batch (as the article)."""
     for i in range(n_iterations):
         batch_x, batch_y = mnist.train.next_batch(batch_size)
@@ -107,7 +107,8 @@ def train(net, sess, mnist, n_iterations, batch_size, dropout, log):
                 fetches, feed_dict={net.X: batch_x, net.Y: batch_y, net.keep_prob: 1.0}
             )
             print("Iteration", str(i), "\t| Loss =", str(minibatch_loss), "\t| Accuracy =", str(minibatch_accuracy))
-            log.add(i, minibatch_loss, minibatch_accuracy, *summary)
+            if log is not None:  # --plot and --log-dir
+                log.add(i, minibatch_loss, minibatch_accuracy, *summary)
 
 
 def test(net, sess, mnist):
