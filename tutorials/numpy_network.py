@@ -488,7 +488,8 @@ def main(argv=None):
         history = train_and_evaluate(
             mnist, args.learning_rate, args.batch_size, args.eval_every, args.max_epochs, args.limit, args.seed
         )
-        best_epoch, best = min(history, key=lambda h: h[1])
+        (last_epoch, last), (best_epoch, best) = history[-1], min(history, key=lambda h: h[1])
+        print(f"Final error rate {last:.4f} (accuracy {1 - last:.4f}) after epoch {last_epoch}")
         print(f"Lowest error rate {best:.4f} (accuracy {1 - best:.4f}) after epoch {best_epoch}")
     return 0
 
