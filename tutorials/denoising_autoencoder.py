@@ -152,7 +152,8 @@ def main(argv=None):
     print(f"Test set MSE against the clean images ({len(x_test)} images, p = {p}):")
     print(f"  masked input   {np.mean((masked_x_test - norm_x_test) ** 2):.4f}")
     print(f"  restored       {np.mean((restored_x_test - norm_x_test) ** 2):.4f}")
-    print(f"Figure (corrupted / restored / original) saved to {files.display_path(figure)}")
+    removed = " (dry run: removed at exit)" if args.dry_run else ""
+    print(f"Figure (corrupted / restored / original) saved to {files.display_path(figure)}{removed}")
     return 0
 
 

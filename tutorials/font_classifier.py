@@ -11,6 +11,9 @@ The book computes y = softmax(...) and then feeds `y + 1e-50` as the *logits* of
 softmax_cross_entropy_with_logits: a second softmax on top of the first, which squashes the
 gradients and slows learning. By default the logits are fed; --as-published keeps the book's form.
 
+--seed fixes TensorFlow's initial weights (the validation split always uses the book's seed 0);
+--dry-run trains 20 epochs and writes the figures to a temporary folder.
+
 Figures (in --figure-dir): one letter in each font, the accuracy curves, the confusion matrix
 (laid out like the printed table), the input weights, and the hidden models' output weights.
 """
@@ -262,16 +265,8 @@ def parse_args(argv=None):
     parser.add_argument("--epochs", type=cli.positive_int, help="training epochs (the book's: 1000 / 5000 / 25000)")
     parser.add_argument("--learning-rate", type=cli.positive_float, help="gradient descent step (the book's per model)")
     parser.add_argument("--as-published", action="store_true", help="the book's double-softmax loss")
-    parser.add_argument(
-        "--seed", type=cli.seed, help="TensorFlow's seed for the initial weights (the split always uses 0)"
-    )
     parser.add_argument("--data", type=cli.input_path, default=input_data.FONTS_FILE, help="the font data .npz")
-    parser.add_argument(
-        "--figure-dir", type=cli.output_dir, default=files.FIGURES, help="where the figures go (%(default)s)"
-    )
-    parser.add_argument(
-        "--dry-run", action="store_true", help=f"{DRY_RUN['epochs']} epochs, figures in a temporary folder"
-    )
+    cli.add_common_flags(parser, figure_dir=True)  # --seed, --figure-dir, --dry-run
     args = parser.parse_args(argv)
     args.epochs = args.epochs or MODELS[args.model]["epochs"]
     if args.dry_run:
@@ -305,7 +300,8 @@ def main(argv=None):
     for i, row in enumerate(conf):
         print(f"font {i} " + "".join(f"{v:>6}" for v in row))
     saved = save_figures(args.model, images, history, conf, input_weights, output_weights, args.figure_dir)
-    print(f"Figures saved in {files.display_path(args.figure_dir)}: {', '.join(p.name for p in saved)}")
+    names = ", ".join(p.name for p in saved) + (" (dry run: removed at exit)" if args.dry_run else "")
+    print(f"Figures saved in {files.display_path(args.figure_dir)}: {names}")
     return 0
 
 

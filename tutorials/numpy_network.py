@@ -15,6 +15,9 @@ Two networks, both sigmoid units trained by per-sample SGD on E = ½ Σ (t - y)�
 As in the text, a "gradient" here is the update direction -dE/dw. The text's gradient check calls
 get_gradient(sample_feature, sample_label) with the arguments swapped; here it is called right.
 No TensorFlow is imported.
+
+--dry-run runs every part on a handful: the 8-3-8 demo for 200 epochs, MNIST for 2 epochs on 200
+images (it writes nothing).
 """
 
 import argparse
@@ -451,17 +454,8 @@ def parse_args(argv=None):
     parser.add_argument(
         "--max-epochs", type=cli.positive_int, default=max_epochs, help="stop here at the latest (%(default)s)"
     )
-    parser.add_argument("--limit", type=cli.positive_int, help="train on only the first N images (smoke runs)")
-    parser.add_argument("--seed", type=cli.seed, default=0, help="initial weights (%(default)s)")
-    parser.add_argument(
-        "--data-dir", type=cli.input_path, default=input_data.MNIST_DIR, help="folder of the MNIST .gz files"
-    )
-    parser.add_argument(
-        "--dry-run",
-        action="store_true",
-        help=f"every part on a handful: {DRY_RUN['object_epochs']} epochs of the 8-3-8 demo, "
-        f"{DRY_RUN['max_epochs']} MNIST epochs on {DRY_RUN['limit']} images (writes nothing)",
-    )
+    # --limit, --seed (the initial weights; 0 unless given), --data-dir, --dry-run
+    cli.add_common_flags(parser, limit=True, data_dir=input_data.MNIST_DIR, seed_default=0)
     args = parser.parse_args(argv)
     args.object_epochs = object_epochs
     if args.dry_run:
