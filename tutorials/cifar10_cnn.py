@@ -53,12 +53,55 @@ def listing_4_2_sizes(n=input_size):
     return sizes
 
 
+def show_listing_4_2():
+    """Try to build listing 4.2 and explain, instead of a traceback, why it fails."""
+    sizes = listing_4_2_sizes()
+    try:
+        build_listing_4_2()
+        keras_says = "Keras built it (unexpectedly)"
+    except ValueError as exc:
+        keras_says = f"Keras refuses: {str(exc).strip().splitlines()[0]}"
+    print("Listing 4.2 cannot work on 32×32 CIFAR-10 images.")
+    print(keras_says)
+    print("Why: a 'valid' convolution with kernel k and stride s turns an n×n input into")
+    print("floor((n - k) / s) + 1 on each side:")
+    print(f"  input                  {sizes[0]}×{sizes[0]}")
+    for (filters, kernel, stride), before, after in zip(LISTING_4_2, sizes[:-1], sizes[1:], strict=True):
+        note = f"   <- a {kernel}×{kernel} kernel does not fit in {before}×{before}" if after == 0 else ""
+        print(f"  conv {kernel}×{kernel} stride {stride:<2}  -> {after}×{after}×{filters}{note}")
+    print("Listing 4.3 fixes it with small 3×3 kernels, 'same' padding and pooling (the default run).")
+
+
 # --- The data: CIFAR-10 as a tf.data pipeline ---------------------------------------------------
 
 
 def format_data(x, y):
     """Images to float32, labels to one-hot vectors of depth 10 (the book's map function)."""
     return tf.cast(x, "float32"), tf.one_hot(y, depth=n_classes)
+
+
+def make_dataset(x, y, shuffle=False, seed=None):
+    data = tf.data.Dataset.from_tensor_slices((x, y))
+    if shuffle:
+        data = data.shuffle(len(x), seed=seed)
+    return data.map(format_data).batch(batch_size)
+
+
+# --- --dry-run's data: a tiny CIFAR-10 of random images --------------------------------------
+
+
+def write_tiny_cifar(folder, per_batch=DRY_RUN["per_batch"], seed=0):
+    """A tiny dataset in CIFAR-10's python format (for --dry-run): a `cifar-10-batches-py` folder of
+    pickled dicts, b'data' N×3072 uint8 (channels first) and b'labels'. Returns the folder."""
+    rng = np.random.default_rng(seed)
+    folder = Path(folder) / "cifar-10-batches-py"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in input_data.CIFAR_BATCHES:
+        data = rng.integers(0, 256, (per_batch, 3 * input_size * input_size), dtype=np.uint8)
+        labels = rng.integers(0, n_classes, per_batch).tolist()
+        with open(folder / name, "wb") as f:
+            pickle.dump({b"data": data, b"labels": labels, b"batch_label": name.encode()}, f)
+    return folder
 
 
 # --- The models ---------------------------------------------------------------------------------
@@ -108,46 +151,6 @@ def build_exercise_model():
             layers.Flatten(),
         ]
     )
-
-
-def show_listing_4_2():
-    """Try to build listing 4.2 and explain, instead of a traceback, why it fails."""
-    sizes = listing_4_2_sizes()
-    try:
-        build_listing_4_2()
-        keras_says = "Keras built it (unexpectedly)"
-    except ValueError as exc:
-        keras_says = f"Keras refuses: {str(exc).strip().splitlines()[0]}"
-    print("Listing 4.2 cannot work on 32×32 CIFAR-10 images.")
-    print(keras_says)
-    print("Why: a 'valid' convolution with kernel k and stride s turns an n×n input into")
-    print("floor((n - k) / s) + 1 on each side:")
-    print(f"  input                  {sizes[0]}×{sizes[0]}")
-    for (filters, kernel, stride), before, after in zip(LISTING_4_2, sizes[:-1], sizes[1:], strict=True):
-        note = f"   <- a {kernel}×{kernel} kernel does not fit in {before}×{before}" if after == 0 else ""
-        print(f"  conv {kernel}×{kernel} stride {stride:<2}  -> {after}×{after}×{filters}{note}")
-    print("Listing 4.3 fixes it with small 3×3 kernels, 'same' padding and pooling (the default run).")
-
-
-def make_dataset(x, y, shuffle=False, seed=None):
-    data = tf.data.Dataset.from_tensor_slices((x, y))
-    if shuffle:
-        data = data.shuffle(len(x), seed=seed)
-    return data.map(format_data).batch(batch_size)
-
-
-def write_tiny_cifar(folder, per_batch=DRY_RUN["per_batch"], seed=0):
-    """A tiny dataset in CIFAR-10's python format (for --dry-run): a `cifar-10-batches-py` folder of
-    pickled dicts, b'data' N×3072 uint8 (channels first) and b'labels'. Returns the folder."""
-    rng = np.random.default_rng(seed)
-    folder = Path(folder) / "cifar-10-batches-py"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in input_data.CIFAR_BATCHES:
-        data = rng.integers(0, 256, (per_batch, 3 * input_size * input_size), dtype=np.uint8)
-        labels = rng.integers(0, n_classes, per_batch).tolist()
-        with open(folder / name, "wb") as f:
-            pickle.dump({b"data": data, b"labels": labels, b"batch_label": name.encode()}, f)
-    return folder
 
 
 # --- Command line -------------------------------------------------------------------------------

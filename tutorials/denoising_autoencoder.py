@@ -116,7 +116,7 @@ def parse_args(argv=None):
     return args
 
 
-# --- Training ---------------------------------------------------------------------------------
+# --- The chapter: train on masked images, restore, measure ------------------------------------
 
 
 def main(argv=None):

@@ -149,7 +149,7 @@ def parse_args(argv=None):
     return args
 
 
-# --- Testing: twenty predictions and the accuracy on the test set -------------------------------
+# --- The chapter: train, then twenty predictions and the accuracy on the test set ---------------
 
 
 def main(argv=None):
