@@ -2,12 +2,15 @@
 in a tf.compat.v1 session.
 
     python tutorials/activations.py
+    python tutorials/activations.py --dry-run   # the same demo, its figure in a temporary folder
 
 Three 5-long random vectors (truncated normal, means 3, -1 and 0, stddev 1/sqrt(5)) go through a
 square, a logarithm and a sigmoid, printed before and after; then a single neuron combines two of
-them: sigmoid(x1·w1 + x2·w2) with w1 = 0.1, w2 = 0.2. A figure shows the three transforms.
+them: sigmoid(x1·w1 + x2·w2) with w1 = 0.1, w2 = 0.2. A figure (activations.png) draws the three
+functions as curves with the five sample values on them.
 """
 
+import argparse
 import math
 
 import numpy as np
@@ -16,11 +19,21 @@ import cli
 import files
 from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
-# Parameters (the book's values)
+# --- Parameters (the book's values) -------------------------------------------------------------
 size = 5
 means = (3.0, -1.0, 0.0)
 w1_value, w2_value = 0.1, 0.2
 FIGURE = "activations.png"
+
+# The figure's transforms: (title, input, output, NumPy twin of the TF op, range the curve shows)
+TRANSFORMS = [
+    ("square of x2", "x2", "sqx2", np.square, (-3.0, 3.0)),
+    ("log of x1", "x1", "logx1", np.log, (0.05, 5.0)),
+    ("sigmoid of x3", "x3", "sigx3", lambda x: 1 / (1 + np.exp(-x)), (-6.0, 6.0)),
+]
+
+
+# --- Transforming values: the graph -------------------------------------------------------------
 
 
 def build_graph(seed=None):
@@ -48,6 +61,9 @@ def build_graph(seed=None):
     return graph, init, {"x1": x1, "x2": x2, "x3": x3, "sqx2": sqx2, "logx1": logx1, "sigx3": sigx3, "n1": n1}
 
 
+# --- Running the session ------------------------------------------------------------------------
+
+
 def run(seed=None):
     """All the demo's values, evaluated once in one session."""
     graph, init, tensors = build_graph(seed)
@@ -56,28 +72,37 @@ def run(seed=None):
         return sess.run(tensors)
 
 
-def plot(values, path):
+# --- The figure ---------------------------------------------------------------------------------
+
+
+def make_figure(values):
+    """Each transform as a curve wide enough to show its shape, the five samples as points on it."""
     plt = files.pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5))
-    for ax, (name, before, after) in zip(
-        axes,
-        [("square of x2", "x2", "sqx2"), ("log of x1", "x1", "logx1"), ("sigmoid of x3", "x3", "sigx3")],
-        strict=True,
-    ):
-        ax.plot(values[before], values[after], "o")
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.8), layout="constrained")
+    for ax, (title, before, after, function, (low, high)) in zip(axes, TRANSFORMS, strict=True):
+        x = values[before]
+        grid = np.linspace(min(low, float(x.min())), max(high, float(x.max())), 200)
+        ax.plot(grid, function(grid), "-", color="tab:blue", label=f"{after} = f({before})")
+        ax.plot(x, values[after], "o", color="tab:red", label=f"the {size} samples")
         ax.axhline(0, color="grey", lw=0.5)
-        ax.set(title=name, xlabel=before, ylabel=after)
-    return files.save_figure(fig, path)
+        ax.set(title=title, xlabel=before, ylabel=after)
+        ax.legend(loc="best", fontsize=8)
+    fig.suptitle("Transforming values: three activation functions and the book's random samples")
+    return fig
+
+
+# --- Command line -------------------------------------------------------------------------------
 
 
 def parse_args(argv=None):
-    parser = cli.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     cli.add_common_flags(parser, figure_dir=True)
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    figure_dir = cli.dry_run_folder() if args.dry_run else args.figure_dir
     values = run(args.seed)
     np.set_printoptions(precision=4, suppress=True)
     for title, before, after in [("Square", "x2", "sqx2"), ("Log", "x1", "logx1"), ("Sigmoid", "x3", "sigx3")]:
@@ -86,7 +111,8 @@ def main(argv=None):
     print(f"  {w1_value}·x1 = {w1_value * values['x1']}")
     print(f"  {w2_value}·x2 = {w2_value * values['x2']}")
     print(f"  n1    = {values['n1']}")
-    print(f"Figure saved to {files.display_path(plot(values, args.figure_dir / FIGURE))}")
+    figure = files.save_figure(make_figure(values), figure_dir / FIGURE)
+    print(f"Figure saved to {files.display_path(figure)}" + (" (dry run: removed at exit)" if args.dry_run else ""))
     return 0
 
 

@@ -5,14 +5,21 @@ one and two hidden sigmoid layers, in a tf.compat.v1 session.
     python tutorials/font_classifier.py --model hidden1    # 5000 epochs  (book: ~0.60)
     python tutorials/font_classifier.py --model hidden2    # 25000 epochs (book: ~0.68 train / 0.63)
     python tutorials/font_classifier.py --model hidden1 --as-published   # the book's loss
+    python tutorials/font_classifier.py --model hidden2 --dry-run        # 20 epochs, figures in a temp folder
 
 The book computes y = softmax(...) and then feeds `y + 1e-50` as the *logits* of
 softmax_cross_entropy_with_logits: a second softmax on top of the first, which squashes the
 gradients and slows learning. By default the logits are fed; --as-published keeps the book's form.
+
+--seed fixes TensorFlow's initial weights (the validation split always uses the book's seed 0);
+--dry-run trains 20 epochs and writes the figures to a temporary folder.
+
+Figures (in --figure-dir): one letter in each font, the accuracy curves, the confusion matrix
+(laid out like the printed table), the input weights, and the hidden models' output weights.
 """
 
+import argparse
 import math
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -23,7 +30,7 @@ import files
 import input_data
 from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
-# Parameters (the book's values)
+# --- Parameters (the book's values) -------------------------------------------------------------
 n_pixels = 36 * 36  # 1296
 n_fonts = 5
 valid_fraction = 0.1
@@ -32,6 +39,11 @@ MODELS = {  # learning rate of gradient descent, epochs (full-batch steps)
     "hidden1": {"learning_rate": 0.01, "epochs": 5000},
     "hidden2": {"learning_rate": 0.01, "epochs": 25000},
 }
+eval_every = 10  # epochs between accuracy measurements (the book's)
+DRY_RUN = {"epochs": 20}  # --dry-run: the same code, a handful of epochs
+
+
+# --- The data: 2790 letters of 36×36 pixels in five fonts ----------------------------------------
 
 
 def to_onehot(labels, nclasses=n_fonts):
@@ -51,6 +63,9 @@ def load_and_split(path=input_data.FONTS_FILE):
     test, train = train[test_idx, :], train[training_idx, :]
     onehot_test, onehot_train = onehot[test_idx, :], onehot[training_idx, :]
     return (train.reshape(-1, n_pixels), onehot_train), (test.reshape(-1, n_pixels), onehot_test), images
+
+
+# --- The models: logistic regression, one and two hidden layers ----------------------------------
 
 
 def build_graph(model, as_published=False, learning_rate=None, seed=None):
@@ -112,17 +127,30 @@ def build_graph(model, as_published=False, learning_rate=None, seed=None):
     )
 
 
+# --- Training: full-batch gradient descent ------------------------------------------------------
+
+
 def train(net, sess, train_data, test_data, epochs):
-    """Full-batch gradient descent; accuracy on train and validation every 10 epochs (the book)."""
+    """Full-batch gradient descent; accuracy on train and validation every 10 epochs (the book),
+    and once more after the last epoch, so that the curve ends at the final accuracy (the book's
+    curve stops 10 epochs short). Returns (epochs measured at, train accuracies, validation ones)."""
     (train, onehot_train), (test, onehot_test) = train_data, test_data
-    train_acc = np.zeros(-(-epochs // 10))
-    test_acc = np.zeros(-(-epochs // 10))
+    steps, train_acc, test_acc = [], [], []
+
+    def measure(epoch):
+        steps.append(epoch)
+        train_acc.append(sess.run(net.accuracy, feed_dict={net.x: train, net.y_: onehot_train}))
+        test_acc.append(sess.run(net.accuracy, feed_dict={net.x: test, net.y_: onehot_test}))
+
     for i in tqdm(range(epochs), ascii=True, disable=None, desc="epochs"):
-        if i % 10 == 0:
-            train_acc[i // 10] = sess.run(net.accuracy, feed_dict={net.x: train, net.y_: onehot_train})
-            test_acc[i // 10] = sess.run(net.accuracy, feed_dict={net.x: test, net.y_: onehot_test})
+        if i % eval_every == 0:
+            measure(i)
         sess.run(net.train_step, feed_dict={net.x: train, net.y_: onehot_train})
-    return train_acc, test_acc
+    measure(epochs)
+    return np.array(steps), np.array(train_acc), np.array(test_acc)
+
+
+# --- Evaluation: the confusion matrix ------------------------------------------------------------
 
 
 def confusion_matrix(predicted, actual, n=n_fonts):
@@ -132,98 +160,148 @@ def confusion_matrix(predicted, actual, n=n_fonts):
     return conf
 
 
-def save_figures(model, images, train_acc, test_acc, epochs, conf, input_weights, output_weights, folder):
+# --- Figures ------------------------------------------------------------------------------------
+
+
+def samples_figure(images):
+    """One letter (the same one) in each of the five fonts. The data stores a letter's bottom row
+    first (the book draws it with pcolor), hence origin="lower"."""
     plt = files.pyplot()
-    saved = []
-
-    fig, plts = plt.subplots(5, sharex=True, figsize=(2, 8))  # one letter in each font
+    fig, plts = plt.subplots(n_fonts, sharex=True, figsize=(2, 8))
     for i in range(n_fonts):
-        plts[i].pcolor(images[91 + i * 558], cmap=plt.cm.gray_r)
+        plts[i].imshow(images[91 + i * 558], cmap=plt.cm.gray_r, origin="lower")  # row 0 is the bottom
         plts[i].set_ylabel(f"font {i}")
-    saved.append(files.save_figure(fig, folder / "font_samples.png"))
+        plts[i].set_xticks([])
+        plts[i].set_yticks([])
+    fig.suptitle("One letter\nin each font")
+    return fig
 
-    fig = plt.figure()
-    steps = np.arange(len(train_acc)) * 10
-    plt.plot(steps, train_acc, "bo", label="train")
-    plt.plot(steps, test_acc, "rx", label="validation")
-    plt.xlabel("epoch")
-    plt.ylabel("accuracy")
-    plt.legend(loc="lower right")
-    plt.title(f"{model}: accuracy over {epochs} epochs")
-    saved.append(files.save_figure(fig, folder / f"font_{model}_accuracy.png"))
 
-    fig = plt.figure()
-    plt.pcolor(conf, cmap=plt.cm.Blues)
-    plt.colorbar()
-    plt.xlabel("predicted font")
-    plt.ylabel("actual font")
-    plt.title(f"{model}: confusion matrix (validation)")
-    saved.append(files.save_figure(fig, folder / f"font_{model}_confusion.png"))
+def accuracy_figure(model, steps, train_acc, test_acc):
+    """Train and validation accuracy against epochs; the last points are the final accuracies."""
+    plt = files.pyplot()
+    fig, ax = plt.subplots()
+    ax.plot(steps, train_acc, "bo", markersize=3, label="train")
+    ax.plot(steps, test_acc, "rx", markersize=4, label="validation")
+    ax.set(xlabel="epoch", ylabel="accuracy", title=f"{model}: accuracy over {steps[-1]} epochs")
+    ax.legend(loc="lower right")
+    return fig
 
-    if model == "logistic":  # one 36×36 weight image per font
-        fig, plts = plt.subplots(1, n_fonts, figsize=(12, 2.6))
+
+def confusion_figure(model, conf):
+    """The confusion matrix as the printed table: rows actual fonts (font 0 at the top), columns
+    predicted fonts (font 0 at the left), the count in each cell."""
+    plt = files.pyplot()
+    n = len(conf)
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    image = ax.imshow(conf, cmap=plt.cm.Blues, origin="upper")  # cell (i, j) centred on x = j, y = i
+    fig.colorbar(image, ax=ax, label="letters")
+    labels = [f"font {i}" for i in range(n)]
+    ax.set_xticks(range(n), labels)
+    ax.set_yticks(range(n), labels)
+    ax.xaxis.set_ticks_position("top")  # column headings above the matrix, as in the table
+    ax.xaxis.set_label_position("top")
+    for i in range(n):
+        for j in range(n):
+            dark = conf[i, j] > conf.max() / 2
+            ax.text(j, i, str(conf[i, j]), ha="center", va="center", color="white" if dark else "black")
+    ax.set(xlabel="predicted font", ylabel="actual font")
+    ax.set_title(f"{model}: confusion matrix (validation, {conf.sum()} letters)", pad=12)
+    return fig
+
+
+def input_weights_figure(model, input_weights):
+    """The weights from the 36×36 pixels: one image per font (logistic) or per hidden unit (the
+    first 32)."""
+    plt = files.pyplot()
+    if model == "logistic":
+        fig, plts = plt.subplots(1, n_fonts, figsize=(12, 2.9))
         for i in range(n_fonts):
-            plts[i].pcolor(input_weights[:, i].reshape([36, 36]))
+            plts[i].imshow(input_weights[:, i].reshape([36, 36]), origin="lower")  # as the letters
             plts[i].set_title(f"font {i}")
-    else:  # the first 32 hidden units' input weights
-        fig, plts = plt.subplots(4, 8, sharex=True, sharey=True, figsize=(12, 6.5))
+        title = f"{model}: input weights of each font"
+    else:
+        fig, plts = plt.subplots(4, 8, sharex=True, sharey=True, figsize=(12, 6.8))
         for i in range(32):
-            plts[i // 8, i % 8].pcolor(input_weights[:, i].reshape([36, 36]))
-    saved.append(files.save_figure(fig, folder / f"font_{model}_input_weights.png"))
+            plts[i // 8, i % 8].imshow(input_weights[:, i].reshape([36, 36]), origin="lower")
+            plts[i // 8, i % 8].set_title(f"unit {i}", fontsize=8)
+        title = f"{model}: input weights of the first 32 hidden units"
+    for ax in fig.axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title)
+    return fig
 
+
+def output_weights_figure(model, output_weights):
+    """The last hidden layer's weights into each font's output."""
+    plt = files.pyplot()
+    fig, ax = plt.subplots()
+    image = ax.imshow(output_weights, aspect="auto", interpolation="nearest")
+    fig.colorbar(image, ax=ax)
+    ax.set_xticks(range(n_fonts), [f"font {i}" for i in range(n_fonts)])
+    ax.set(xlabel="output (font)", ylabel="hidden unit", title=f"{model}: output weights")
+    return fig
+
+
+def save_figures(model, images, history, conf, input_weights, output_weights, folder):
+    figures = {
+        "font_samples.png": samples_figure(images),
+        f"font_{model}_accuracy.png": accuracy_figure(model, *history),
+        f"font_{model}_confusion.png": confusion_figure(model, conf),
+        f"font_{model}_input_weights.png": input_weights_figure(model, input_weights),
+    }
     if output_weights is not None:
-        fig = plt.figure()
-        plt.pcolor(output_weights)
-        plt.colorbar()
-        plt.xlabel("font")
-        plt.ylabel("hidden unit")
-        plt.title(f"{model}: output weights")
-        saved.append(files.save_figure(fig, folder / f"font_{model}_output_weights.png"))
-    return saved
+        figures[f"font_{model}_output_weights.png"] = output_weights_figure(model, output_weights)
+    return [files.save_figure(fig, folder / name) for name, fig in figures.items()]
+
+
+# --- Command line -------------------------------------------------------------------------------
 
 
 def parse_args(argv=None):
-    parser = cli.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", choices=list(MODELS), default="logistic", help="which chapter's model (%(default)s)")
     parser.add_argument("--epochs", type=cli.positive_int, help="training epochs (the book's: 1000 / 5000 / 25000)")
     parser.add_argument("--learning-rate", type=cli.positive_float, help="gradient descent step (the book's per model)")
     parser.add_argument("--as-published", action="store_true", help="the book's double-softmax loss")
-    parser.add_argument("--seed", type=int, help="TensorFlow's seed for the initial weights (the split always uses 0)")
-    parser.add_argument("--data", type=Path, default=input_data.FONTS_FILE, help="the font data .npz")
-    parser.add_argument(
-        "--figure-dir", type=cli.output_dir, default=files.FIGURES, help="where the figures go (%(default)s)"
-    )
-    return parser.parse_args(argv)
+    parser.add_argument("--data", type=cli.input_path, default=input_data.FONTS_FILE, help="the font data .npz")
+    cli.add_common_flags(parser, figure_dir=True)  # --seed, --figure-dir, --dry-run
+    args = parser.parse_args(argv)
+    args.epochs = args.epochs or MODELS[args.model]["epochs"]
+    if args.dry_run:
+        args.epochs, args.figure_dir = min(args.epochs, DRY_RUN["epochs"]), cli.dry_run_folder()
+    return args
+
+
+# --- The chapter: train, report, draw ----------------------------------------------------------
 
 
 def main(argv=None):
     args = parse_args(argv)
-    epochs = args.epochs or MODELS[args.model]["epochs"]
     train_data, test_data, images = load_and_split(args.data)
     print(f"{len(train_data[0])} training and {len(test_data[0])} validation letters, {n_fonts} fonts")
 
     net = build_graph(args.model, args.as_published, args.learning_rate, args.seed)
     with tf.compat.v1.Session(graph=net.graph) as sess:
         sess.run(net.init)
-        train_acc, test_acc = train(net, sess, train_data, test_data, epochs)
-        final_train = sess.run(net.accuracy, feed_dict={net.x: train_data[0], net.y_: train_data[1]})
-        final_test = sess.run(net.accuracy, feed_dict={net.x: test_data[0], net.y_: test_data[1]})
+        history = train(net, sess, train_data, test_data, args.epochs)
         predicted = sess.run(tf.argmax(net.y, 1), feed_dict={net.x: test_data[0]})
         input_weights = sess.run(net.input_weights)
         output_weights = None if net.output_weights is None else sess.run(net.output_weights)
 
+    _, train_acc, test_acc = history
     conf = confusion_matrix(predicted, test_data[1].argmax(1))
     loss = "the book's double-softmax loss" if args.as_published else "softmax cross-entropy on the logits"
-    print(f"\n{args.model}, {epochs} epochs, {loss}")
-    print(f"Final accuracy: train {final_train:.4f}, validation {final_test:.4f}")
+    print(f"\n{args.model}, {args.epochs} epochs, {loss}")
+    print(f"Final accuracy: train {train_acc[-1]:.4f}, validation {test_acc[-1]:.4f}")
     print("Confusion matrix (rows: actual font, columns: predicted font), validation set:")
     print("        " + "".join(f"{j:>6}" for j in range(n_fonts)))
     for i, row in enumerate(conf):
         print(f"font {i} " + "".join(f"{v:>6}" for v in row))
-    saved = save_figures(
-        args.model, images, train_acc, test_acc, epochs, conf, input_weights, output_weights, args.figure_dir
-    )
-    print(f"Figures saved in {files.display_path(args.figure_dir)}: {', '.join(p.name for p in saved)}")
+    saved = save_figures(args.model, images, history, conf, input_weights, output_weights, args.figure_dir)
+    names = ", ".join(p.name for p in saved) + (" (dry run: removed at exit)" if args.dry_run else "")
+    print(f"Figures saved in {files.display_path(args.figure_dir)}: {names}")
     return 0
 
 

@@ -2,6 +2,7 @@
 
     python tutorials/mnist_cnn.py                  # 1000 steps of 50, fixed (about 0.98 test accuracy)
     python tutorials/mnist_cnn.py --as-published   # the text's four bugs kept
+    python tutorials/mnist_cnn.py --dry-run        # 3 steps, 500 test images: a quick check
 
 5×5×32 conv relu → 2×2 max-pool → 5×5×64 conv relu → 2×2 max-pool → flatten 7·7·64 → dense 1024
 relu → dropout 0.5 → dense 10. The text uses tf.layers, which Keras 3 no longer backs; the same
@@ -14,6 +15,7 @@ biases: tf.layers' defaults). The text's bugs, fixed by default and kept by --as
    since step 0, not the current model's accuracy.
 """
 
+import argparse
 from types import SimpleNamespace
 
 import numpy as np
@@ -22,12 +24,17 @@ import cli
 import input_data
 from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
-# Parameters (the text's values)
+# --- Parameters (the text's values) -------------------------------------------------------------
 steps = 1000
 batch_size = 50
 learning_rate = 1e-3  # Adam's, as the text's comment says; the code's GradientDescent uses 0.001 too
 dropout_rate = 0.5
 test_size = 3000  # the first 3000 test images are evaluated every 100 steps
+train_size = 55000  # input_data's training split: no batch can be larger
+DRY_RUN = {"steps": 3, "test_size": 500}  # --dry-run: the same code on a handful
+
+
+# --- The graph: two convolutions, a dense layer, dropout, the logits ----------------------------
 
 
 def build_graph(as_published=False, seed=None):
@@ -100,7 +107,10 @@ def build_graph(as_published=False, seed=None):
     )
 
 
-def train(net, sess, mnist, steps, batch_size, show=print):
+# --- Training: the text's loop ------------------------------------------------------------------
+
+
+def train(net, sess, mnist, steps, batch_size, show=print, test_size=test_size):
     """The text's loop: every 100 steps, the training loss and the accuracy on 3000 test images."""
     test_x, test_y = mnist.test.images[:test_size], mnist.test.labels[:test_size]
     history = []
@@ -116,28 +126,47 @@ def train(net, sess, mnist, steps, batch_size, show=print):
     return history
 
 
+# --- Command line -------------------------------------------------------------------------------
+
+
 def parse_args(argv=None):
-    parser = cli.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=cli.positive_int, default=steps, help="training steps (%(default)s)")
-    parser.add_argument("--batch-size", type=cli.positive_int, default=batch_size, help="(%(default)s)")
+    parser.add_argument(
+        "--batch-size",
+        type=cli.positive_int,
+        default=batch_size,
+        help=f"images per training step, at most {train_size} (%(default)s)",
+    )
     parser.add_argument("--as-published", action="store_true", help="keep the text's four bugs")
     cli.add_common_flags(parser, data_dir=input_data.MNIST_DIR)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.batch_size > train_size:
+        parser.error(f"argument --batch-size: at most {train_size} (the training set), got {args.batch_size}")
+    args.test_size = None
+    if args.dry_run:
+        args.steps, args.test_size = min(args.steps, DRY_RUN["steps"]), DRY_RUN["test_size"]
+    return args
+
+
+# --- The chapter: train, then twenty predictions and the accuracy on the test set ---------------
 
 
 def main(argv=None):
     args = parse_args(argv)
     mnist = input_data.read_data_sets(args.data_dir, one_hot=True, seed=args.seed)
+    test_x, test_y = mnist.test.images[: args.test_size], mnist.test.labels[: args.test_size]
     net = build_graph(args.as_published, args.seed)
     with tf.compat.v1.Session(graph=net.graph) as sess:
         sess.run(net.init)
-        train(net, sess, mnist, args.steps, args.batch_size)
+        train(net, sess, mnist, args.steps, args.batch_size, test_size=min(test_size, len(test_x)))
         test_output = sess.run(net.logits, {net.input_x: mnist.test.images[:20]})
-        full_accuracy = sess.run(net.accuracy_now, {net.input_x: mnist.test.images, net.output_y: mnist.test.labels})
+        full_accuracy = sess.run(net.accuracy_now, {net.input_x: test_x, net.output_y: test_y})
     inferenced_y = np.argmax(test_output, 1)
     print(inferenced_y, "Inferenced numbers")
     print(np.argmax(mnist.test.labels[:20], 1), "Real numbers")
-    print(f"Accuracy on all 10,000 test images: {full_accuracy:.4f}")
+    which = f"all {len(test_x):,}" if len(test_x) == len(mnist.test.images) else f"the first {len(test_x):,}"
+    print(f"Accuracy on {which} test images: {full_accuracy:.4f}")
     return 0
 
 

@@ -1,72 +1,16 @@
-"""The Keras chapters: denoising autoencoder, CIFAR-10 CNN, the 784-500-500-500-10 MLP."""
+"""tutorials/cifar10_cnn.py: listing 4.2's arithmetic, listing 4.3, the exercise, the CIFAR loader."""
 
+import argparse
 import pickle
 import re
 import tarfile
 
 import numpy as np
 import pytest
-from PIL import Image
 
 import input_data
 from helpers import TUTORIALS, assert_one_line_error, run_script
-from tutorials import cifar10_cnn, keras_mlp
-from tutorials import denoising_autoencoder as dae
-
-# --- denoising autoencoder ---------------------------------------------------------------------
-
-
-def test_normalisation_maps_0_to_minus_1_and_255_to_just_under_1():
-    x = np.array([[[0, 128, 255]]], dtype=np.uint8)
-    np.testing.assert_allclose(dae.normalise(x), [[-1.0, 0.0, 127 / 128]])
-    assert dae.normalise(x).dtype == np.float32
-
-
-def test_masking_keeps_the_right_fraction_and_is_reproducible():
-    x = np.ones((200, 784), dtype=np.float32)
-    masked = dae.generate_masked_inputs(x, 0.5, seed=2048)
-    assert abs(masked.mean() - 0.5) < 0.01  # 156,800 pixels: the standard error is 0.0013
-    assert set(np.unique(masked)) == {0.0, 1.0}
-    np.testing.assert_array_equal(masked, dae.generate_masked_inputs(x, 0.5, seed=2048))
-    assert not np.array_equal(masked, dae.generate_masked_inputs(x, 0.5, seed=2049))
-    assert abs(dae.generate_masked_inputs(x, 0.8, seed=1).mean() - 0.8) < 0.01
-
-
-def test_autoencoder_loss_falls_and_restores_better_than_the_masked_input(tmp_path):
-    result = run_script(
-        TUTORIALS / "denoising_autoencoder.py",
-        "--epochs",
-        "3",
-        "--limit",
-        "6000",
-        "--seed",
-        "1",
-        "--figure-dir",
-        tmp_path,
-    )
-    assert result.returncode == 0 and result.stderr == "", result.stderr
-    losses = [float(v) for v in re.findall(r"^\d+/\d+ - .* - loss: (\d+\.\d+)$", result.stdout, flags=re.M)]
-    assert len(losses) == 3 and losses[2] < losses[0]
-    first, last = map(
-        float, re.search(r"Training loss: (\S+) after epoch 1 -> (\S+) after epoch 3", result.stdout).groups()
-    )
-    assert last < 0.9 * first
-    masked = float(re.search(r"masked input\s+(\S+)", result.stdout).group(1))
-    restored = float(re.search(r"restored\s+(\S+)", result.stdout).group(1))
-    assert restored < 0.6 * masked  # even a short run removes most of the noise
-    with Image.open(tmp_path / dae.FIGURE) as im:
-        assert im.size[0] > im.size[1] > 200
-    assert "Total params: 105,392" in result.stdout
-
-
-def test_exercise_autoencoder():
-    model = dae.build_exercise_autoencoder()
-    assert model.output_shape == (None, 512)
-    assert [layer.units for layer in model.layers] == [32, 16, 512]
-    assert {layer.activation.__name__ for layer in model.layers} == {"sigmoid"}
-
-
-# --- CIFAR-10 ----------------------------------------------------------------------------------
+from tutorials import cifar10_cnn
 
 
 def test_listing_4_2_size_arithmetic_reaches_zero():
@@ -152,39 +96,23 @@ def test_failed_download_is_one_clear_error(monkeypatch):
         input_data.load_cifar10()
 
 
-# --- MLP ---------------------------------------------------------------------------------------
+def test_dry_run_dataset_is_read_by_the_real_loader(tmp_path):
+    """--dry-run's generated data is in CIFAR-10's own format: input_data.load_cifar10 reads it."""
+    folder = cifar10_cnn.write_tiny_cifar(tmp_path, per_batch=3)
+    assert folder.name == "cifar-10-batches-py"
+    (x_train, y_train), (x_test, y_test) = input_data.load_cifar10(tmp_path)
+    assert x_train.shape == (15, 32, 32, 3) and x_test.shape == (3, 32, 32, 3) and x_train.dtype == np.uint8
+    assert set(y_train.tolist()) <= set(range(10)) and len(y_test) == 3
 
 
-def test_mlp_has_the_posts_898510_parameters():
-    model = keras_mlp.build_model()
-    assert model.count_params() == 898_510
-    assert [type(layer).__name__ for layer in model.layers] == ["Dense", "Dropout"] * 3 + ["Dense"]
-    assert type(model.optimizer).__name__ == "RMSprop"
-
-
-def test_mlp_uses_all_60000_training_images():
-    (x_train, y_train), (x_test, y_test) = keras_mlp.load_data()
-    assert x_train.shape == (60000, 784) and x_test.shape == (10000, 784)
-    assert x_train.dtype == np.float32 and x_train.max() == 1.0
-    assert y_train.shape == (60000, 10) and y_train[:3].argmax(1).tolist() == [5, 0, 4]
-
-
-def test_mlp_short_run(tmp_path):
-    result = run_script(
-        TUTORIALS / "keras_mlp.py", "--epochs", "1", "--limit", "12000", "--seed", "0", "--figure-dir", tmp_path
-    )
-    assert result.returncode == 0 and result.stderr == "", result.stderr
-    assert "Total params: 898,510" in result.stdout
-    accuracy = float(re.search(r"^Test accuracy: (\S+)", result.stdout, flags=re.M).group(1))
-    assert accuracy >= 0.90  # one epoch of 12,000 images; the full 20 epochs reach about 0.98
-    assert re.search(r"^Test score: \d\.\d+", result.stdout, flags=re.M)
-    drawn = (tmp_path / keras_mlp.MODEL_FIGURE).exists()
-    assert drawn or "Note: drawing the model needs" in result.stdout
-
-
-def test_figure_dir_that_is_a_file_is_refused_before_training(tmp_path):
-    a_file = tmp_path / "figures"
-    a_file.write_text("")
-    result = run_script(TUTORIALS / "denoising_autoencoder.py", "--figure-dir", a_file)
-    assert_one_line_error(result, "--figure-dir", "is a file, not a folder")
-    assert result.stdout == ""
+def test_data_dir_that_is_a_plain_file_is_refused_before_loading(tmp_path):
+    """`--data-dir text.png` used to print tarfile's four-line ReadError."""
+    text = tmp_path / "text.png"
+    text.write_text("hello\n")
+    with pytest.raises(argparse.ArgumentTypeError, match="neither a folder nor a tar archive"):
+        cifar10_cnn.cifar_path(str(text))
+    archive = tmp_path / "cifar.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(text, arcname="text.png")
+    assert cifar10_cnn.cifar_path(str(archive)) == archive  # any tar archive passes; its contents are checked later
+    assert cifar10_cnn.cifar_path(str(tmp_path / "nowhere")) == tmp_path / "nowhere"  # reported by the loader

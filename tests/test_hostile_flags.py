@@ -1,0 +1,138 @@
+"""Hostile flag values never end in a traceback: every script × negative, zero, huge, NaN, infinite,
+empty and wrong-type values of its numeric and path flags gives exactly one `error: ...` line that
+names the flag, exit 2, nothing printed and nothing written. And every script's --help is whole.
+
+A new script joins HOSTILE with one entry. Each case runs the script's own `main` through `cli.run`,
+as `python SCRIPT ...` does, but inside this process: a new process costs 3-7 s of TensorFlow
+import per value. One value per script also runs as a real process, the way a user types it.
+"""
+
+import argparse
+import importlib
+import re
+import subprocess
+
+import pytest
+
+import cli
+from helpers import MAIN, ROOT, TUTORIALS, assert_one_line_error, run_script
+
+T = TUTORIALS
+TEXT_FILE = "text.png"  # replaced by a real text file named text.png in the test's folder
+
+# script: {flag: [hostile values]}; the first value of each script also runs as a process
+HOSTILE = {
+    MAIN: {
+        "--seed": ["-1", "4294967296"],
+        "--iterations": ["0", "ten"],
+        "--batch-size": ["-1", str(10**12)],
+        "--learning-rate": ["nan", "inf"],
+        "--dropout": ["0", "1.5"],
+        "--data-dir": [""],
+        "--plot": [""],
+        "--checkpoint-dir": [""],
+    },
+    T / "activations.py": {"--seed": ["4294967296", "-1"], "--figure-dir": [""]},
+    T / "keras_mlp.py": {"--seed": ["4294967296", "-1"], "--epochs": ["0"], "--limit": ["ten"], "--data-dir": [""]},
+    T / "denoising_autoencoder.py": {"--seed": ["-1"], "--epochs": ["inf"], "--limit": ["0"], "--data-dir": [""]},
+    T / "mnist_cnn.py": {"--batch-size": ["100000", str(10**12)], "--seed": ["-1"], "--steps": ["0"]},
+    T / "cifar10_cnn.py": {"--data-dir": [TEXT_FILE, ""], "--epochs": ["-1"], "--limit": ["nan"], "--seed": ["-1"]},
+    T / "font_classifier.py": {
+        "--seed": ["-1"],
+        "--epochs": ["0", "1e3"],
+        "--learning-rate": ["nan", "-0.1"],
+        "--data": [""],
+        "--figure-dir": [""],
+    },
+    T / "numpy_network.py": {
+        "--seed": ["-1", "ten"],
+        "--learning-rate": ["inf", "0"],
+        "--batch-size": ["0"],
+        "--eval-every": [""],
+        "--max-epochs": ["-3"],
+        "--limit": ["0"],
+        "--data-dir": [""],
+    },
+}
+CASES = [
+    (script, flag, value) for script, flags in HOSTILE.items() for flag, values in flags.items() for value in values
+]
+FIRST = [(script, *next(iter(flags.items()))[:1], next(iter(flags.values()))[0]) for script, flags in HOSTILE.items()]
+
+
+def module_of(script):
+    return importlib.import_module("main" if script == MAIN else f"tutorials.{script.stem}")
+
+
+def repository_outputs():
+    """Every file (and its modification time) where the scripts write by default."""
+    return {
+        path: path.stat().st_mtime_ns
+        for folder in (ROOT / "figures", ROOT / "checkpoints")
+        if folder.is_dir()
+        for path in folder.rglob("*")
+    }
+
+
+@pytest.fixture
+def text_file(tmp_path):
+    path = tmp_path / "text.png"
+    path.write_text("not an image, not an archive\n")
+    return path
+
+
+def argv(flag, value, text_file):
+    return [flag, str(text_file) if value == TEXT_FILE else value]
+
+
+@pytest.mark.parametrize("script,flag,value", CASES, ids=[f"{s.name} {f} {v!r}" for s, f, v in CASES])
+def test_hostile_value_is_one_line(script, flag, value, text_file, capsys, monkeypatch):
+    module = module_of(script)
+    monkeypatch.chdir(text_file.parent)
+    before = repository_outputs()
+    with pytest.raises(SystemExit) as exited:
+        cli.run(lambda: module.main(argv(flag, value, text_file)))
+    out = capsys.readouterr()
+    assert_one_line_error(subprocess.CompletedProcess([], exited.value.code, out.out, out.err), flag)
+    assert out.out == ""
+    assert repository_outputs() == before
+    assert list(text_file.parent.iterdir()) == [text_file]  # nothing written where it ran
+
+
+@pytest.mark.parametrize("script,flag,value", FIRST, ids=[f"{s.name} {f} {v!r}" for s, f, v in FIRST])
+def test_hostile_value_from_the_command_line(script, flag, value, text_file):
+    result = run_script(script, *argv(flag, value, text_file), cwd=text_file.parent)
+    assert_one_line_error(result, flag)
+    assert result.stdout == ""
+    assert list(text_file.parent.iterdir()) == [text_file]
+
+
+# --- --help: the whole description, a help string for every flag ---------------------------------
+
+MODULES = ["main", *(f"tutorials.{p.stem}" for p in sorted(T.glob("*.py")) if p.stem != "__init__")]
+
+
+class Parser(Exception):
+    """Carries the parser a script built out of its parse_args()."""
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_help_is_whole_and_explains_every_flag(name, monkeypatch):
+    module = importlib.import_module(name)
+
+    def capture(parser, *args, **kwargs):
+        raise Parser(parser)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", capture)
+    with pytest.raises(Parser) as caught:
+        module.parse_args([])
+    parser = caught.value.args[0]
+    undocumented = [action.option_strings for action in parser._actions if not action.help]
+    assert not undocumented
+    described = " ".join(parser.format_help().split())
+    if name != "main":  # the chapters: the docstring's first paragraph, never cut mid-sentence
+        first_paragraph = " ".join(module.__doc__.strip().split("\n\n")[0].split())
+        assert first_paragraph in described
+        assert re.search(r"[.)]$", first_paragraph), first_paragraph
+    else:
+        assert re.search(r"[.)]$", parser.description.strip()), parser.description
