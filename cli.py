@@ -148,10 +148,15 @@ def add_common_flags(parser, *, epochs=None, limit=False, data_dir=None, figure_
     )
     if data_dir is not None:
         parser.add_argument(
-            "--data-dir", type=input_path, default=data_dir, help="folder of the MNIST .gz files (%(default)s)"
+            "--data-dir",
+            type=input_path,
+            default=data_dir,
+            help="folder of the MNIST .gz files (the repository's MNIST_data/)",
         )
     if figure_dir:
-        parser.add_argument("--figure-dir", type=output_dir, default=FIGURES, help="where figures go (%(default)s)")
+        parser.add_argument(
+            "--figure-dir", type=output_dir, default=FIGURES, help="where figures go (the repository's figures/)"
+        )
     parser.add_argument(
         "--dry-run", action="store_true", help="a few examples and steps, outputs to a temporary folder: a quick check"
     )

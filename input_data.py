@@ -63,6 +63,12 @@ def _restore_hint(path: Path) -> str:
     return f"restore the shipped copy with 'git checkout -- {display_path(path)}'"
 
 
+def _first_line(exc: Exception) -> str:
+    """An exception's message cut to its first line: errors stay one line."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def _mirrors() -> list[str]:
     env = os.environ.get("MNIST_MIRRORS")
     return env.split() if env is not None else list(MNIST_MIRRORS)
@@ -83,7 +89,7 @@ def maybe_download(filename: str, work_directory: Path | str, mirrors: list[str]
             if _sha256(gzip.decompress(data)) != expected:
                 raise ValueError("checksum mismatch")
         except (OSError, ValueError, EOFError, zlib.error) as exc:
-            failures.append(f"{base}: {exc}")
+            failures.append(f"{base}: {_first_line(exc)}")
             continue
         make_folder(path.parent)
         with atomic_path(path) as tmp:
@@ -111,7 +117,9 @@ def _decoded(path: Path, expected: str) -> bytes:
     try:
         raw = gzip.decompress(packed)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"{display_path(path)} is corrupt or truncated ({exc}); {_restore_hint(path)}") from None
+        raise DataError(
+            f"{display_path(path)} is corrupt or truncated ({_first_line(exc)}); {_restore_hint(path)}"
+        ) from None
     if _sha256(raw) != expected:
         raise DataError(
             f"{display_path(path)} fails its SHA-256 check (not the canonical MNIST file); {_restore_hint(path)}"
@@ -297,7 +305,7 @@ def _read_cifar_batches(path: Path):
             arrays[name] = (x, np.asarray(batch[b"labels"], dtype=np.int64))
     except (OSError, EOFError, tarfile.TarError, pickle.UnpicklingError, KeyError, ValueError, TypeError) as exc:
         raise DataError(
-            f"cannot read CIFAR-10 from {display_path(path)} ({type(exc).__name__}: {exc}); {hint}"
+            f"cannot read CIFAR-10 from {display_path(path)} ({type(exc).__name__}: {_first_line(exc)}); {hint}"
         ) from None
     x_train = np.concatenate([arrays[n][0] for n in CIFAR_BATCHES[:5]])
     y_train = np.concatenate([arrays[n][1] for n in CIFAR_BATCHES[:5]])

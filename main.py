@@ -135,7 +135,9 @@ def load_or_train(args, net, sess, use_saved):
         return saved, False
     if use_saved:
         print(
-            "Retraining (--retrain)." if args.retrain else f"No saved {checkpoints.describe(arch)}: training one first."
+            "Retraining (--retrain)."
+            if args.retrain
+            else f"There is no saved model of {checkpoints.describe(arch)}: training one first."
         )
     checkpoints.check_writable(args.checkpoint_dir, arch)
     mnist = input_data.read_data_sets(args.data_dir, one_hot=True, seed=args.seed)
@@ -169,7 +171,12 @@ def parse_args(argv=None):
     p.add_argument("--show-input", type=cli.output_path, metavar="PATH.png", help="save what the network saw")
     p.add_argument("--as-published", action="store_true", help="the article's exact graph and image recipe")
     p.add_argument("--retrain", action="store_true", help="with --predict: train even if a model is saved")
-    p.add_argument("--checkpoint-dir", type=cli.output_dir, default=files.ROOT / "checkpoints", help="saved models")
+    p.add_argument(
+        "--checkpoint-dir",
+        type=cli.output_dir,
+        default=files.ROOT / "checkpoints",
+        help="saved models (the repository's checkpoints/)",
+    )
     p.add_argument("--log-dir", type=cli.output_dir, help="TensorBoard summaries (tensorboard --logdir DIR)")
     p.add_argument("--plot", type=cli.output_path, metavar="PATH.png", help="save the loss/accuracy curves")
     p.add_argument("--dry-run", action="store_true", help="20 iterations, models in a temporary folder: a quick check")

@@ -266,7 +266,9 @@ def test_as_published_and_fixed_models_live_side_by_side(trained, tmp_path):
         MAIN, "--predict", image, "--as-published", "--iterations", "50", "--checkpoint-dir", checkpoints
     )
     assert first.returncode == 0 and first.stderr == "", first.stderr
-    assert first.stdout.startswith("No saved the article's network as published (784-512-256-128-10): training one")
+    assert first.stdout.startswith(
+        "There is no saved model of the article's network as published (784-512-256-128-10): training"
+    )
     fixed = run_script(MAIN, "--predict", image, "--checkpoint-dir", checkpoints)
     assert fixed.returncode == 0 and fixed.stdout.startswith("Using the fixed network"), fixed.stderr
     published = run_script(MAIN, "--predict", image, "--as-published", "--checkpoint-dir", checkpoints)
