@@ -34,7 +34,7 @@ from scipy import ndimage
 from errors import ImageError, ImageTooLargeError, NoDigitError
 from files import atomic_path, display_path
 
-WORK_SIDE = 1024  # pictures are analysed at most this large: a 48-megapixel photo costs what a screenshot does
+WORK_SIDE = 800  # pictures are analysed at most this large: a 48-megapixel photo costs what a screenshot does
 MIN_CONTRAST = 0.15  # ink must be 15 % darker (or lighter) than its local paper, or there is no digit
 NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper texture or JPEG noise
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
@@ -58,8 +58,6 @@ class Prepared:
 
 def _check_file(path: Path, name: str) -> None:
     """Say what is wrong with a path before PIL sees it: missing, a folder, a pipe, unreadable."""
-    if str(path) == "":
-        raise ImageError("empty file name; give the path of a PNG, JPEG, GIF or TIFF image")
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -85,6 +83,8 @@ def _open(source, name: str, max_pixels: int | None, reduce: bool) -> Image.Imag
     is_file = not isinstance(source, bytes | bytearray | Image.Image)
     advice = "; save it as PNG or JPEG" if is_file else ""
     if is_file:
+        if os.fspath(source) == "":
+            raise ImageError("empty file name; give the path of a PNG, JPEG, GIF or TIFF image")
         _check_file(Path(source), name)
     try:
         with warnings.catch_warnings():
@@ -285,8 +285,9 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> _Found | None:
     """Find the digit as dark ink or as light ink, whichever holds more; then look again with a
     paper window fitted to its stroke width, which follows shadows and vignetting more closely."""
     small = min(dark.shape)
-    wide = max(5, round(0.25 * small))
-    planes = [(p, *_majority(p, max(5, round(0.5 * small)))) for p in (dark, np.ascontiguousarray(1.0 - light))]
+    wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
+    majority = max(round(0.5 * small), min(small, 64))
+    planes = [(p, *_majority(p, majority)) for p in (dark, np.ascontiguousarray(1.0 - light))]
     found = []  # light ink on dark paper is found as dark ink on light paper, inverted
     for window in (wide, max(5, round(0.08 * small))):  # a narrow shadow may swallow the digit: look closer
         found = [(f, p) for p in planes if (f := _find(*_ink(p[0], window, p[1]), p[2])) is not None]
@@ -445,7 +446,9 @@ def save_contact_sheet(prepared: Prepared, path: Path | str) -> Path:
     )
     panels = [(picture, "the picture, digit boxed"), (kept, "the ink kept"), (seen.convert("RGB"), "the 28x28 seen")]
     gap, caption = 8, 22
-    sheet = Image.new("RGB", (sum(p.width for p, _ in panels) + gap * (len(panels) + 1), SHEET_HEIGHT + caption + gap), "white")
+    sheet = Image.new(
+        "RGB", (sum(p.width for p, _ in panels) + gap * (len(panels) + 1), SHEET_HEIGHT + caption + gap), "white"
+    )
     draw = ImageDraw.Draw(sheet)
     x = gap
     for panel, text in panels:
