@@ -203,7 +203,7 @@ def _remove_lines(mask: np.ndarray) -> np.ndarray:
         across = np.ones((thin + 1, 1), bool)
         thin_part = m & ~ndimage.binary_opening(m, structure=across)
         band = ndimage.binary_dilation(m, structure=np.ones((2 * max(1, round(0.01 * w)) + 1, 1), bool))
-        length = max(3, round(0.5 * w))
+        length = max(60, round(0.5 * w))  # shorter ones may be the digit's own strokes
         run = ndimage.uniform_filter1d(band.astype(np.float32), length, axis=1, mode="constant") > 1 - 1e-4
         support = ndimage.uniform_filter1d(run.astype(np.float32), length, axis=1, mode="constant") > 1e-4
         line = thin_part & support
@@ -238,8 +238,8 @@ def _find(ink: np.ndarray, paper_edge: np.ndarray, edge: np.ndarray) -> _Found |
         if size < MIN_DIGIT * side * 0.3:
             continue  # a speck
         own = labels[rows, cols] == label
-        if ink[rows, cols][own].max() < 0.5 * peak:
-            continue  # faint texture
+        if np.percentile(ink[rows, cols][own], 80) < 0.65 * peak:
+            continue  # faint: paper texture, the soft side of a shadow, a light line (a pen's strokes are dark)
         if edge[rows, cols][own].mean() > 0.5:
             continue  # along the edge of a sheet or a shadow
         area = int(own.sum())
@@ -271,8 +271,10 @@ def _find(ink: np.ndarray, paper_edge: np.ndarray, edge: np.ndarray) -> _Found |
         if label == main[0]:
             continue
         gap = max(py0 - y1, y0 - py1, px0 - x1, x0 - px1, 0)
-        if gap <= reach and a >= 0.02 * main[1] and size < 0.6 * main[3]:
-            members.append(label)  # the bar of a 5, a crossed 7, a broken stroke
+        overlap = max(0, min(y1, py1) - max(y0, py0)) * max(0, min(x1, px1) - max(x0, px0))
+        touching = gap <= 0.08 * main[3] or overlap >= 0.3 * (py1 - py0) * (px1 - px0)
+        if touching or (gap <= reach and a >= 0.02 * main[1] and size < 0.6 * main[3]):
+            members.append(label)  # a stroke drawn apart (a 4's), the bar of a 5, a crossed 7
         elif size >= 0.5 * main[3]:
             objects += 1  # another digit-sized mark: said, not squeezed in
     kept = np.isin(labels, members)
@@ -375,7 +377,7 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None) -> P
             f"{name}: no digit found (the picture is blank, a single colour, or only lines and specks); "
             "draw a digit large and dark on plain paper"
         )
-    kept = ndimage.binary_dilation(found.kept, iterations=1)  # the strokes' anti-aliased edges
+    kept = ndimage.binary_dilation(found.kept, iterations=2)  # the strokes' faint, anti-aliased edges
     strength = float(found.ink[found.kept].max())
     ink = np.where(kept, found.ink / strength, 0.0)
     ink = np.clip((ink - NOISE_FLOOR) / (1 - NOISE_FLOOR), 0, 1)
