@@ -49,8 +49,8 @@ class Prepared:
     image: np.ndarray  # 28×28 float32, ink 1.0 on 0.0
     objects: int  # separate digit-sized marks in the picture (the largest is the digit)
     box: tuple[int, int, int, int]  # the digit in the picture as analysed: x0, y0, x1, y1
-    picture: Image.Image  # the picture as analysed (upright, reduced), RGB
-    kept: np.ndarray  # bool, the picture's size: the ink that was kept as the digit
+    picture: Image.Image | None  # the picture as analysed (upright, reduced), RGB, for the contact sheet
+    kept: np.ndarray | None  # bool, the picture's size: the ink that was kept as the digit
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -166,7 +166,7 @@ def _majority(plane: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """The paper as the majority tone: a coarse median over `window` (so never the paper between
     strokes), on an edge its darker side (so the desk beside a sheet is not ink); and where it
     changes sharply (the edge of a sheet or a shadow), which ink there only counts on."""
-    factor = max(1, round(min(plane.shape) / 64))
+    factor = max(1, round(min(plane.shape) / 48))  # a coarse grid: the median is the costly step
     coarse = Image.fromarray(plane, mode="F")
     if factor > 1:
         coarse = coarse.reduce(factor)
