@@ -302,7 +302,10 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> _Found | None:
     if not found:
         return None
     polarity = max(found, key=lambda c: c[0].mass)[1]
-    best, plane, lower, edge = max((c for c in found if c[1] is polarity), key=lambda c: c[0].darkness)
+    best, plane, lower, edge = [c for c in found if c[1] is polarity][0]  # the wide window's, if any
+    for c in found:
+        if c[1] is polarity and c[0].darkness > best.darkness + 0.05:  # clearly darker: a shadow was swallowed
+            best, plane, lower, edge = c
     fitted = max(5, round(3 * best.stroke + 3))
     if fitted < 0.7 * narrow:
         again = _find(*_ink(plane, fitted, lower), edge)
