@@ -292,22 +292,22 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> _Found | None:
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
     narrow = max(15, round(0.08 * small))
     majority = max(round(0.5 * small), min(small, 64))
-    found = []  # (found, plane, majority tone, its edges); light ink is found as dark ink, inverted
+    found = []  # (found, window, plane, majority tone, its edges); light ink is found as dark ink, inverted
     for plane in (dark, np.ascontiguousarray(1.0 - light)):
         lower, edge = _majority(plane, majority)
         for window in (wide, narrow) if narrow < 0.7 * wide else (wide,):
             f = _find(*_ink(plane, window, lower), edge)
             if f is not None:
-                found.append((f, plane, lower, edge))
+                found.append((f, window, plane, lower, edge))
     if not found:
         return None
-    polarity = max(found, key=lambda c: c[0].mass)[1]
-    best, plane, lower, edge = [c for c in found if c[1] is polarity][0]  # the wide window's, if any
+    polarity = max(found, key=lambda c: c[0].mass)[2]
+    best, window, plane, lower, edge = [c for c in found if c[2] is polarity][0]  # the wide window's, if any
     for c in found:
-        if c[1] is polarity and c[0].darkness > best.darkness + 0.05:  # clearly darker: a shadow was swallowed
-            best, plane, lower, edge = c
-    fitted = max(5, round(3 * best.stroke + 3))
-    if fitted < 0.7 * narrow:
+        if c[2] is polarity and c[0].darkness > best.darkness + 0.05:  # clearly darker: a shadow was swallowed
+            best, window, plane, lower, edge = c
+    fitted = min(small, max(5, round(3 * best.stroke + 3)))
+    if fitted < 0.7 * min(window, narrow) or fitted > window:  # a thin pen, or a very thick one
         again = _find(*_ink(plane, fitted, lower), edge)
         if again is not None:
             return again
