@@ -22,10 +22,16 @@ FIGURES = ROOT / "figures"  # where the tutorials save their figures (git-ignore
 
 
 def display_path(path: Path | str) -> str:
-    """A path as the user should read it: relative to the working directory when inside it."""
+    """A path as the user should read it: relative to the working directory when inside it, and
+    named as given (a symbolic link is not replaced by its target)."""
     path = Path(path)
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve())) or "."
+        cwd = Path.cwd()
+        absolute = Path(os.path.abspath(path))
+        try:
+            return str(absolute.relative_to(cwd)) or "."
+        except ValueError:  # perhaps inside it through a link to a folder: the folder resolved, not the name
+            return str((absolute.parent.resolve() / absolute.name).relative_to(cwd)) or "."
     except (ValueError, OSError, RuntimeError):
         return str(path)
 
