@@ -23,8 +23,9 @@ from files import FIGURES, kind, what, why_not_writable
 
 
 def error(message: str) -> None:
-    """Print one `error: ...` line on stderr."""
-    print(f"error: {message}", file=sys.stderr, flush=True)
+    """Print one `error: ...` line on stderr (a message of several lines is joined into one)."""
+    line = " ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    print(f"error: {line}", file=sys.stderr, flush=True)
 
 
 class Terminated(KeyboardInterrupt):
