@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from errors import DataError, PathError, UsageError
-from files import ROOT, atomic_path, display_path, kind, make_folder, read_file, what
+from files import ROOT, atomic_path, display_path, kind, make_folder, read_file, reason, what
 
 MNIST_DIR = ROOT / "MNIST_data"
 FONTS_FILE = ROOT / "data" / "fonts" / "data_with_labels.npz"
@@ -357,7 +357,11 @@ def _read_cifar_batches(path: Path):
                     raise DataError(f"{display_path(folder / name)} is missing; {hint}")
                 batches[name] = _read(folder / name, hint)
         else:
-            with tarfile.open(path, "r:*") as tar:
+            try:
+                archive = open(path, "rb")  # a file (checked above), so opening it cannot wait
+            except OSError as exc:
+                raise DataError(f"cannot read {display_path(path)} ({reason(exc)}); {hint}") from None
+            with archive, tarfile.open(fileobj=archive, mode="r:*") as tar:
                 for member in tar.getmembers():
                     name = Path(member.name).name
                     if name in CIFAR_BATCHES and member.isfile():

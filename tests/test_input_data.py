@@ -5,6 +5,7 @@ import os
 import stat
 import subprocess
 import sys
+import tarfile
 
 import numpy as np
 import pytest
@@ -262,6 +263,13 @@ def test_a_cifar_batch_that_is_a_pipe_is_refused(tmp_path):
 def test_a_data_folder_the_user_may_not_search_is_one_line(tmp_path):
     """main.py --data-dir nx ended in a PermissionError traceback from Path.is_file()."""
     (tmp_path / "nx").mkdir(mode=0o000)
-    for call, hint in [("load_mnist('nx')", "MNIST_data/"), ("load_fonts('nx/fonts.npz')", "data/fonts/")]:
+    with tarfile.open(tmp_path / "c.tar.gz", "w:gz"):
+        pass
+    (tmp_path / "c.tar.gz").chmod(0)
+    for call, message, hint in [
+        ("load_mnist('nx')", "cannot read folder nx (permission denied)", "MNIST_data/"),
+        ("load_fonts('nx/fonts.npz')", "cannot read folder nx (permission denied)", "data/fonts/"),
+        ("load_cifar10('c.tar.gz')", "cannot read c.tar.gz (permission denied)", "cifar-10-python.tar.gz"),
+    ]:
         result = run_without_root("-c", f"import cli, input_data; cli.run(lambda: input_data.{call})", cwd=tmp_path)
-        assert_one_line_error(result, "cannot read folder nx (permission denied)", hint)
+        assert_one_line_error(result, message, hint)
