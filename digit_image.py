@@ -18,11 +18,9 @@ then does what MNIST did to its digits:
 
 from __future__ import annotations
 
-import errno
 import io
 import math
 import os
-import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +29,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
-from errors import ImageError, ImageTooLargeError, NoDigitError
+import files
+from errors import ImageError, ImageTooLargeError, NoDigitError, PathError
 from files import atomic_path, display_path
 
 WORK_SIDE = 800  # pictures are analysed at most this large: a 48-megapixel photo costs what a screenshot does
@@ -57,21 +56,19 @@ class Prepared:
 
 
 def _check_file(path: Path, name: str) -> None:
-    """Say what is wrong with a path before PIL sees it: missing, a folder, a pipe, unreadable."""
+    """Say what is wrong with a path before PIL sees it (files.kind): missing, a folder, a pipe, a
+    loop of links, unreadable."""
     try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        hint = "a link to a missing file" if os.path.islink(path) else "no such file"
-        raise ImageError(f"{name}: {hint}; give the path of a PNG, JPEG, GIF or TIFF image") from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise ImageError(f"{name} is a loop of symbolic links; point it at an image file") from None
-        raise ImageError(f"{name} cannot be read ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ImageError(f"{name} is a folder, not an image file")
-    if not stat.S_ISREG(info.st_mode):
-        raise ImageError(f"{name} is a pipe or device, not a file; save the image to a file and give its path")
-    if info.st_size == 0:
+        found = files.kind(path)
+    except PathError as exc:
+        raise ImageError(str(exc)) from None
+    hint = "give the path of a PNG, JPEG, GIF or TIFF image"
+    if found in ("missing", "broken link"):
+        raise ImageError(f"{name}: {'no such file' if found == 'missing' else 'a link to a missing file'}; {hint}")
+    if found != "file":
+        advice = "" if found == "folder" else "; save the image to a file and give its path"
+        raise ImageError(f"{name} is {files.what(found)}, not an image file{advice}")
+    if os.stat(path).st_size == 0:
         raise ImageError(f"{name} is empty (0 bytes); save the drawing again")
     if not os.access(path, os.R_OK):
         raise ImageError(f"{name}: permission denied; make it readable (chmod u+r) or copy it")

@@ -5,12 +5,11 @@ import threading
 
 import numpy as np
 import pytest
-from test_files import needs_setpriv, run_without_root
 
 import checkpoints
 import main
 from errors import CheckpointError
-from helpers import MAIN, ROOT, assert_one_line_error, run_script
+from helpers import MAIN, ROOT, assert_one_line_error, needs_setpriv, run_script, run_without_root
 from quiet_tf import tf
 
 FIXED, PUBLISHED = main.architecture(False), main.architecture(True)

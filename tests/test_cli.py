@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_files import needs_setpriv, run_without_root
 
 import cli
 from errors import DataError
-from helpers import SCRIPT_ENV, assert_one_line_error
+from helpers import SCRIPT_ENV, assert_one_line_error, needs_setpriv, run_without_root
 
 
 @pytest.mark.parametrize("text", ["-1", "4294967296", "1.5", "ten", ""])

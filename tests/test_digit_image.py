@@ -266,7 +266,7 @@ def test_paths_that_are_not_readable_images_say_why(tmp_path):
     (tmp_path / "dangling.png").symlink_to(tmp_path / "gone.png")
     cases = {
         "loop.png": "loop of symbolic links",
-        "pipe.png": "is a pipe or device",
+        "pipe.png": "is a pipe, not an image file",
         "dangling.png": "a link to a missing file",
     }
     for name, message in cases.items():

@@ -1,12 +1,6 @@
-"""files.py: atomic writes, folders, paths as the user reads them, paths that cannot be looked at.
-
-`run_without_root` and `needs_setpriv` are shared with the other tests of permission problems: the
-tests run as root, whom no permission stops, so those cases run in a process without root's
-override (util-linux's setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH).
-"""
+"""files.py: atomic writes, folders, paths as the user reads them, paths that cannot be looked at."""
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -14,26 +8,7 @@ import pytest
 
 import files
 from errors import PathError, UsageError
-from helpers import ROOT, SCRIPT_ENV, assert_one_line_error
-
-_SETPRIV = shutil.which("setpriv")
-_DROP = [_SETPRIV, "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
-needs_setpriv = pytest.mark.skipif(
-    os.geteuid() == 0 and _SETPRIV is None, reason="as root, permission cases need setpriv (util-linux)"
-)
-
-
-def run_without_root(*args, cwd=None, timeout=600):
-    """`python args` as a user whom file permissions stop (root without its override)."""
-    return subprocess.run(
-        [*_DROP, sys.executable, *map(str, args)],
-        cwd=cwd or ROOT,
-        env=SCRIPT_ENV,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+from helpers import assert_one_line_error, needs_setpriv, run_without_root
 
 
 def test_a_write_that_fails_late_is_one_line(tmp_path):

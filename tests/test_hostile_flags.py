@@ -16,10 +16,9 @@ import re
 import subprocess
 
 import pytest
-from test_files import needs_setpriv, run_without_root
 
 import cli
-from helpers import MAIN, ROOT, TUTORIALS, assert_one_line_error, run_script
+from helpers import MAIN, ROOT, TUTORIALS, assert_one_line_error, needs_setpriv, run_script, run_without_root
 
 T = TUTORIALS
 BENCH_MAIN = ROOT / "benchmarks" / "bench_main.py"

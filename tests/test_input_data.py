@@ -9,10 +9,9 @@ import tarfile
 
 import numpy as np
 import pytest
-from test_files import needs_setpriv, run_without_root
 
 import input_data
-from helpers import SCRIPT_ENV, assert_one_line_error
+from helpers import SCRIPT_ENV, assert_one_line_error, needs_setpriv, run_without_root
 from input_data import DataError, DataSet
 
 
