@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-# Control points on a unit canvas (x, y), one list per stroke: a hand-drawn 2 and a 7.
+# Control points on a unit canvas (x, y), one list per stroke: a hand-drawn 2 and a 7 ...
 TWO = [
     [
         (0.30, 0.34),
@@ -25,6 +25,47 @@ TWO = [
 SEVEN = [
     [(0.30, 0.22), (0.45, 0.21), (0.58, 0.20), (0.70, 0.21), (0.63, 0.36), (0.56, 0.52), (0.50, 0.67), (0.46, 0.82)]
 ]
+
+# ... and the other digits, drawn as a person draws them (for the browser tests of draw.py)
+ZERO = [
+    [
+        (0.50, 0.17), (0.37, 0.22), (0.31, 0.38), (0.31, 0.58), (0.37, 0.76), (0.50, 0.83), (0.63, 0.76),
+        (0.69, 0.58), (0.69, 0.38), (0.63, 0.22), (0.52, 0.17), (0.45, 0.20),
+    ]
+]  # fmt: skip
+ONE = [[(0.44, 0.26), (0.54, 0.17), (0.53, 0.40), (0.51, 0.62), (0.50, 0.83)]]
+THREE = [
+    [
+        (0.33, 0.25), (0.45, 0.17), (0.60, 0.19), (0.66, 0.31), (0.59, 0.42), (0.46, 0.48), (0.60, 0.53),
+        (0.68, 0.65), (0.62, 0.78), (0.47, 0.83), (0.32, 0.77),
+    ]
+]  # fmt: skip
+FOUR = [
+    [(0.40, 0.17), (0.35, 0.36), (0.31, 0.56), (0.48, 0.57), (0.71, 0.55)],
+    [(0.63, 0.22), (0.62, 0.50), (0.61, 0.83)],
+]
+FIVE = [
+    [(0.38, 0.18), (0.36, 0.33), (0.34, 0.48), (0.47, 0.43), (0.61, 0.47), (0.67, 0.61), (0.62, 0.76), (0.48, 0.83),
+     (0.33, 0.78)],
+    [(0.38, 0.18), (0.52, 0.18), (0.67, 0.17)],
+]  # fmt: skip
+SIX = [
+    [
+        (0.63, 0.18), (0.49, 0.27), (0.39, 0.43), (0.34, 0.61), (0.39, 0.77), (0.51, 0.83), (0.63, 0.76),
+        (0.65, 0.62), (0.55, 0.53), (0.43, 0.55), (0.36, 0.64),
+    ]
+]  # fmt: skip
+EIGHT = [
+    [
+        (0.63, 0.25), (0.51, 0.17), (0.38, 0.22), (0.37, 0.35), (0.50, 0.46), (0.64, 0.57), (0.65, 0.73),
+        (0.51, 0.83), (0.36, 0.74), (0.37, 0.59), (0.50, 0.47), (0.62, 0.37), (0.63, 0.25),
+    ]
+]  # fmt: skip
+NINE = [
+    [(0.64, 0.27), (0.53, 0.18), (0.40, 0.21), (0.35, 0.33), (0.42, 0.45), (0.55, 0.45), (0.64, 0.34), (0.64, 0.27)],
+    [(0.64, 0.27), (0.63, 0.50), (0.61, 0.68), (0.59, 0.83)],
+]
+DIGITS = [ZERO, ONE, TWO, THREE, FOUR, FIVE, SIX, SEVEN, EIGHT, NINE]  # DIGITS[d] draws d
 
 
 def _catmull_rom(points, per_segment=24):
@@ -62,3 +103,8 @@ def draw_digit(
             cx, cy = x0 + x * (x1 - x0), y0 + y * (y1 - y0)
             draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=ink)
     return im.resize(size, Image.Resampling.LANCZOS)
+
+
+def pen_path(stroke, per_segment=24):
+    """The points a pen passes through along one stroke (unit canvas), as `draw_digit` draws it."""
+    return _catmull_rom(stroke, per_segment)
