@@ -85,6 +85,8 @@ def _prepare_until_issue_7(body: bytes):  # TEMPORARY: the shim of digit_image.p
     try:
         with Image.open(io.BytesIO(body)) as im:
             w, h = im.size
+    except Image.DecompressionBombError:
+        raise ImageTooLargeError("the drawing claims more pixels than PIL will decode") from None
     except Exception:
         raise ImageError("the drawing is not an image PIL can read; send a PNG") from None
     if w * h > MAX_PIXELS:
@@ -332,6 +334,8 @@ class Handler(BaseHTTPRequestHandler):
         self._body_read = True
         if not hasattr(self, "command") or self.command is None:
             self.command = "GET"
+        if not str(getattr(self, "request_version", "")).startswith("HTTP/1."):
+            self.request_version = "HTTP/1.1"  # a status line even for a request line that made no sense
         self._json(code, {"error": message or HTTPStatus(code).phrase})
 
 
