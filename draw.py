@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import errno
 import html
-import io
 import ipaddress
 import json
 import os
@@ -74,33 +73,7 @@ class Model:
 def prepare_drawing(body: bytes):
     """The drawing as the network sees it: digit_image.prepare, as for `main.py --predict`."""
     with PREPARING:
-        return _prepare_until_issue_7(body)
-
-
-def _prepare_until_issue_7(body: bytes):  # TEMPORARY: the shim of digit_image.prepare takes only a path
-    import tempfile
-
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(body)) as im:
-            w, h = im.size
-    except Image.DecompressionBombError:
-        raise ImageTooLargeError("the drawing claims more pixels than PIL will decode") from None
-    except Exception:
-        raise ImageError("the drawing is not an image PIL can read; send a PNG") from None
-    if w * h > MAX_PIXELS:
-        raise ImageTooLargeError(f"the drawing is {w}×{h} pixels; at most {MAX_PIXELS:,} pixels are accepted")
-    with tempfile.NamedTemporaryFile(suffix=".png") as f:
-        f.write(body)
-        f.flush()
-        try:
-            return digit_image.prepare(f.name)
-        except ImageError as exc:
-            message = str(exc).replace(f.name, "the drawing")
-            if "no digit found" in message:
-                raise NoDigitError(message) from None
-            raise ImageError(message) from None
+        return digit_image.prepare(body, name="the drawing", max_pixels=MAX_PIXELS)
 
 
 def answer(model: Model, body: bytes) -> dict:

@@ -184,12 +184,12 @@ def test_the_pad_scales_on_a_phone_and_a_finger_draws_on_it(pad):
         "Emulation.setDeviceMetricsOverride", {"width": 240, "height": 600, "deviceScaleFactor": 3, "mobile": True}
     )
     try:
+        draw(pad, TWO, pointer="touch")
+        settled(pad)
         width, height, backing = js(
             pad,
             "const p = document.getElementById('pad'), r = p.getBoundingClientRect(); return [r.width, r.height, p.width]",
         )
-        draw(pad, TWO, pointer="touch")
-        settled(pad)
         digit = reading(pad)["digit"]
     finally:
         pad.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
