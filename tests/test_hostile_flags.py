@@ -18,6 +18,7 @@ import cli
 from helpers import MAIN, ROOT, TUTORIALS, assert_one_line_error, run_script
 
 T = TUTORIALS
+DRAW = ROOT / "draw.py"
 TEXT_FILE = "text.png"  # replaced by a real text file named text.png in the test's folder
 
 # script: {flag: [hostile values]}; the first value of each script also runs as a process
@@ -32,6 +33,7 @@ HOSTILE = {
         "--plot": [""],
         "--checkpoint-dir": [""],
     },
+    DRAW: {"--port": ["65536", "-1", "http"], "--host": ["", "a b", "evil.example/x"], "--checkpoint-dir": [""]},
     T / "activations.py": {"--seed": ["4294967296", "-1"], "--figure-dir": [""]},
     T / "keras_mlp.py": {"--seed": ["4294967296", "-1"], "--epochs": ["0"], "--limit": ["ten"], "--data-dir": [""]},
     T / "denoising_autoencoder.py": {"--seed": ["-1"], "--epochs": ["inf"], "--limit": ["0"], "--data-dir": [""]},
@@ -61,7 +63,12 @@ FIRST = [(script, *next(iter(flags.items()))[:1], next(iter(flags.values()))[0])
 
 
 def module_of(script):
-    return importlib.import_module("main" if script == MAIN else f"tutorials.{script.stem}")
+    return importlib.import_module(script.stem if script.parent == ROOT else f"tutorials.{script.stem}")
+
+
+def entry_point(module):
+    """What `python SCRIPT` runs: main(), or draw.py's serve() (its `main` is main.py)."""
+    return module.serve if module.__name__ == "draw" else module.main
 
 
 def repository_outputs():
@@ -91,7 +98,7 @@ def test_hostile_value_is_one_line(script, flag, value, text_file, capsys, monke
     monkeypatch.chdir(text_file.parent)
     before = repository_outputs()
     with pytest.raises(SystemExit) as exited:
-        cli.run(lambda: module.main(argv(flag, value, text_file)))
+        cli.run(lambda: entry_point(module)(argv(flag, value, text_file)))
     out = capsys.readouterr()
     assert_one_line_error(subprocess.CompletedProcess([], exited.value.code, out.out, out.err), flag)
     assert out.out == ""
@@ -109,7 +116,7 @@ def test_hostile_value_from_the_command_line(script, flag, value, text_file):
 
 # --- --help: the whole description, a help string for every flag ---------------------------------
 
-MODULES = ["main", *(f"tutorials.{p.stem}" for p in sorted(T.glob("*.py")) if p.stem != "__init__")]
+MODULES = ["main", "draw", *(f"tutorials.{p.stem}" for p in sorted(T.glob("*.py")) if p.stem != "__init__")]
 
 
 class Parser(Exception):
