@@ -38,7 +38,7 @@ from errors import ImageError, ImageTooLargeError, NoDigitError, UsageError
 PAGE = files.ROOT / "draw.html"
 MODEL_MARK = "<!--MODEL-->"  # where the page says which model is loaded
 DEFAULT_PORT = 8000
-MAX_BODY = 4 * 2**20  # bytes: the page sends 10-60 KB; anything over this is refused unread
+MAX_BODY = 4 * 2**20  # bytes: the page sends about 10 KB; a larger body is refused (413) undecoded
 MAX_DRAIN = 32 * 2**20  # a larger body is dropped unread, closing the connection
 MAX_PIXELS = 2048 * 2048  # a sane canvas; the header is checked before a pixel is decoded
 PREPARING = threading.BoundedSemaphore(2)  # drawings decoded at once (memory, 2 cores)
@@ -67,7 +67,8 @@ class Model:
             return main.predict(self.net, self.sess, image28)[0]
 
     def close(self):
-        self.sess.close()
+        with self.lock:  # never under a running prediction
+            self.sess.close()
 
 
 def prepare_drawing(body: bytes):
@@ -84,7 +85,7 @@ def answer(model: Model, body: bytes) -> dict:
         "digit": int(np.argmax(p)),
         "probabilities": [round(float(x), 6) for x in p],
         "input": np.round(np.asarray(prepared.image, dtype=np.float64).reshape(28, 28), 4).tolist(),
-        "objects": int(getattr(prepared, "objects", 1)),
+        "objects": int(prepared.objects),  # separate marks found; the largest is read
     }
 
 
@@ -396,9 +397,12 @@ def port_number(text: str) -> int:
 
 
 def host_name(text: str) -> str:
-    if not text.strip() or any(c.isspace() or c in "/?#@" for c in text):
+    name = text.strip()
+    if name.startswith("[") and name.endswith("]"):  # [::1], as in a URL
+        name = name[1:-1]
+    if not name or any(c.isspace() or c in "/?#@[]" for c in name):
         raise argparse.ArgumentTypeError(f"{text!r} is not a host name or address")
-    return text.strip()
+    return name
 
 
 def parse_args(argv=None):
@@ -448,7 +452,6 @@ def serve(argv=None):
             if sys.stdout.isatty():
                 print()  # after the terminal's ^C
             print("Stopped.", flush=True)
-        model.close()
     finally:
         server.server_close()
     return 0
