@@ -77,7 +77,7 @@ def test_predictions_update_while_drawing_one_at_a_time_and_once_more_at_the_end
         pad.refresh()  # the page's own fetch and toBlob again
     assert log["snapshots"][0] is True  # a prediction while the stroke is still being drawn
     assert log["snapshots"][-1] is False  # and one of the finished stroke
-    assert len(log["snapshots"]) < log["moves"] / 4  # throttled: not one per pointer move
+    assert len(log["snapshots"]) < log["moves"] / 2  # throttled: far fewer than one per pointer move
     assert log["maxInFlight"] == 1
     assert reading(pad)["digit"] == "–"  # a reload starts a blank drawing
 
