@@ -34,7 +34,7 @@ from scipy import ndimage
 from errors import ImageError, ImageTooLargeError, NoDigitError
 from files import atomic_path, display_path
 
-WORK_SIDE = 1024  # pictures are analysed at most this large: a 48-megapixel photo costs what a screenshot does
+WORK_SIDE = 800  # pictures are analysed at most this large: a 48-megapixel photo costs what a screenshot does
 MIN_CONTRAST = 0.15  # ink must be 15 % darker (or lighter) than its local paper, or there is no digit
 NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper texture or JPEG noise
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
@@ -49,8 +49,8 @@ class Prepared:
     image: np.ndarray  # 28×28 float32, ink 1.0 on 0.0
     objects: int  # separate digit-sized marks in the picture (the largest is the digit)
     box: tuple[int, int, int, int]  # the digit in the picture as analysed: x0, y0, x1, y1
-    picture: Image.Image  # the picture as analysed (upright, reduced), RGB
-    kept: np.ndarray  # bool, the picture's size: the ink that was kept as the digit
+    picture: Image.Image | None  # the picture as analysed (upright, reduced), RGB, for the contact sheet
+    kept: np.ndarray | None  # bool, the picture's size: the ink that was kept as the digit
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -58,8 +58,6 @@ class Prepared:
 
 def _check_file(path: Path, name: str) -> None:
     """Say what is wrong with a path before PIL sees it: missing, a folder, a pipe, unreadable."""
-    if str(path) == "":
-        raise ImageError("empty file name; give the path of a PNG, JPEG, GIF or TIFF image")
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -85,6 +83,8 @@ def _open(source, name: str, max_pixels: int | None, reduce: bool) -> Image.Imag
     is_file = not isinstance(source, bytes | bytearray | Image.Image)
     advice = "; save it as PNG or JPEG" if is_file else ""
     if is_file:
+        if os.fspath(source) == "":
+            raise ImageError("empty file name; give the path of a PNG, JPEG, GIF or TIFF image")
         _check_file(Path(source), name)
     try:
         with warnings.catch_warnings():
@@ -166,7 +166,7 @@ def _majority(plane: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """The paper as the majority tone: a coarse median over `window` (so never the paper between
     strokes), on an edge its darker side (so the desk beside a sheet is not ink); and where it
     changes sharply (the edge of a sheet or a shadow), which ink there only counts on."""
-    factor = max(1, round(min(plane.shape) / 64))
+    factor = max(1, round(min(plane.shape) / 48))  # a coarse grid: the median is the costly step
     coarse = Image.fromarray(plane, mode="F")
     if factor > 1:
         coarse = coarse.reduce(factor)
@@ -203,7 +203,7 @@ def _remove_lines(mask: np.ndarray) -> np.ndarray:
         across = np.ones((thin + 1, 1), bool)
         thin_part = m & ~ndimage.binary_opening(m, structure=across)
         band = ndimage.binary_dilation(m, structure=np.ones((2 * max(1, round(0.01 * w)) + 1, 1), bool))
-        length = max(3, round(0.5 * w))
+        length = max(60, round(0.5 * w))  # shorter ones may be the digit's own strokes
         run = ndimage.uniform_filter1d(band.astype(np.float32), length, axis=1, mode="constant") > 1 - 1e-4
         support = ndimage.uniform_filter1d(run.astype(np.float32), length, axis=1, mode="constant") > 1e-4
         line = thin_part & support
@@ -238,8 +238,8 @@ def _find(ink: np.ndarray, paper_edge: np.ndarray, edge: np.ndarray) -> _Found |
         if size < MIN_DIGIT * side * 0.3:
             continue  # a speck
         own = labels[rows, cols] == label
-        if ink[rows, cols][own].max() < 0.5 * peak:
-            continue  # faint texture
+        if np.percentile(ink[rows, cols][own], 80) < 0.65 * peak:
+            continue  # faint: paper texture, the soft side of a shadow, a light line (a pen's strokes are dark)
         if edge[rows, cols][own].mean() > 0.5:
             continue  # along the edge of a sheet or a shadow
         area = int(own.sum())
@@ -271,8 +271,10 @@ def _find(ink: np.ndarray, paper_edge: np.ndarray, edge: np.ndarray) -> _Found |
         if label == main[0]:
             continue
         gap = max(py0 - y1, y0 - py1, px0 - x1, x0 - px1, 0)
-        if gap <= reach and a >= 0.02 * main[1] and size < 0.6 * main[3]:
-            members.append(label)  # the bar of a 5, a crossed 7, a broken stroke
+        overlap = max(0, min(y1, py1) - max(y0, py0)) * max(0, min(x1, px1) - max(x0, px0))
+        touching = gap <= 0.08 * main[3] or overlap >= 0.3 * (py1 - py0) * (px1 - px0)
+        if touching or (gap <= reach and a >= 0.02 * main[1] and size < 0.6 * main[3]):
+            members.append(label)  # a stroke drawn apart (a 4's), the bar of a 5, a crossed 7
         elif size >= 0.5 * main[3]:
             objects += 1  # another digit-sized mark: said, not squeezed in
     kept = np.isin(labels, members)
@@ -285,8 +287,9 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> _Found | None:
     """Find the digit as dark ink or as light ink, whichever holds more; then look again with a
     paper window fitted to its stroke width, which follows shadows and vignetting more closely."""
     small = min(dark.shape)
-    wide = max(5, round(0.25 * small))
-    planes = [(p, *_majority(p, max(5, round(0.5 * small)))) for p in (dark, np.ascontiguousarray(1.0 - light))]
+    wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
+    majority = max(round(0.5 * small), min(small, 64))
+    planes = [(p, *_majority(p, majority)) for p in (dark, np.ascontiguousarray(1.0 - light))]
     found = []  # light ink on dark paper is found as dark ink on light paper, inverted
     for window in (wide, max(5, round(0.08 * small))):  # a narrow shadow may swallow the digit: look closer
         found = [(f, p) for p in planes if (f := _find(*_ink(p[0], window, p[1]), p[2])) is not None]
@@ -374,7 +377,7 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None) -> P
             f"{name}: no digit found (the picture is blank, a single colour, or only lines and specks); "
             "draw a digit large and dark on plain paper"
         )
-    kept = ndimage.binary_dilation(found.kept, iterations=1)  # the strokes' anti-aliased edges
+    kept = ndimage.binary_dilation(found.kept, iterations=2)  # the strokes' faint, anti-aliased edges
     strength = float(found.ink[found.kept].max())
     ink = np.where(kept, found.ink / strength, 0.0)
     ink = np.clip((ink - NOISE_FLOOR) / (1 - NOISE_FLOOR), 0, 1)
@@ -445,7 +448,9 @@ def save_contact_sheet(prepared: Prepared, path: Path | str) -> Path:
     )
     panels = [(picture, "the picture, digit boxed"), (kept, "the ink kept"), (seen.convert("RGB"), "the 28x28 seen")]
     gap, caption = 8, 22
-    sheet = Image.new("RGB", (sum(p.width for p, _ in panels) + gap * (len(panels) + 1), SHEET_HEIGHT + caption + gap), "white")
+    sheet = Image.new(
+        "RGB", (sum(p.width for p, _ in panels) + gap * (len(panels) + 1), SHEET_HEIGHT + caption + gap), "white"
+    )
     draw = ImageDraw.Draw(sheet)
     x = gap
     for panel, text in panels:

@@ -6,6 +6,7 @@ reported one line each while the others go on, and every answer says how sure it
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -63,6 +64,8 @@ def prepare_files(paths: list[Path], as_published: bool, show_paths: list[Path |
     for path, show_path in zip(paths, show_paths, strict=True):
         try:
             item = digit_image.as_published(path) if as_published else digit_image.prepare(path)
+            if show_path is None and not as_published:  # the picture is only kept for a contact sheet
+                item = dataclasses.replace(item, picture=None, kept=None)
             prepared.append((path, item, show_path))
         except ImageError as exc:
             error(str(exc))

@@ -18,9 +18,22 @@ INK = np.array([0.10, 0.12, 0.25], np.float32)  # a blue-black pen
 DESK = np.array([0.30, 0.20, 0.13], np.float32)  # a wooden desk
 
 
+def square(size, centre=(0.5, 0.5), side=0.5):
+    """A box (fractions x0, y0, x1, y1) that is square in pixels on a canvas `size` (w, h): `side` of
+    the shorter side, centred at `centre` — so a digit has the same shape on any canvas."""
+    w, h = size
+    half_w, half_h = side * min(w, h) / 2 / w, side * min(w, h) / 2 / h
+    return (centre[0] - half_w, centre[1] - half_h, centre[0] + half_w, centre[1] + half_h)
+
+
 def _ink_alpha(strokes, size, box, pen=0.09):
     """The digit's coverage in [0, 1] on a canvas `size` (w, h)."""
-    return 1.0 - np.asarray(draw_digit(strokes, size, box=box, pen=pen).convert("L"), np.float32) / 255.0
+    supersample = 4 if max(size) <= 1200 else 1  # a big photo's pixels are small enough already
+    return (
+        1.0
+        - np.asarray(draw_digit(strokes, size, box=box, pen=pen, supersample=supersample).convert("L"), np.float32)
+        / 255.0
+    )
 
 
 def _to_image(rgb, rng, noise=0.012):
@@ -32,10 +45,11 @@ def _on_paper(alpha, paper=PAPER, ink=INK):
     return paper * (1 - alpha[..., None]) + ink * alpha[..., None]
 
 
-def paper_photo(strokes, *, size=(800, 600), box=(0.35, 0.2, 0.65, 0.8), lines=None, seed=0):
+def paper_photo(strokes, *, size=(800, 600), box=None, lines=None, seed=0):
     """A digit on a sheet that fills the picture; `lines` = "ruled" or "grid" prints light lines under it."""
     rng = np.random.default_rng(seed)
     w, h = size
+    box = box or square(size)
     paper = np.broadcast_to(PAPER, (h, w, 3)).copy()
     if lines:
         line = Image.new("L", size, 0)
@@ -65,8 +79,8 @@ def sheet_on_desk(strokes, *, size=(1000, 750), sheet=(0.22, 0.12, 0.8, 0.9), se
     sheet_mask = Image.new("L", size, 0)
     ImageDraw.Draw(sheet_mask).polygon([(x0 + 8, y0), (x1, y0 + 10), (x1 - 8, y1), (x0, y1 - 10)], fill=255)
     m = np.asarray(sheet_mask, np.float32)[..., None] / 255.0
-    digit_box = (sheet[0] + 0.3 * (sheet[2] - sheet[0]), sheet[1] + 0.2 * (sheet[3] - sheet[1]),
-                 sheet[0] + 0.7 * (sheet[2] - sheet[0]), sheet[1] + 0.8 * (sheet[3] - sheet[1]))  # fmt: skip
+    centre = ((sheet[0] + sheet[2]) / 2, (sheet[1] + sheet[3]) / 2)
+    digit_box = square(size, centre, 0.4)
     alpha = _ink_alpha(strokes, size, digit_box)
     rgb = rgb * (1 - m) + _on_paper(alpha) * m
     return _to_image(rgb, rng)
@@ -94,7 +108,7 @@ def paint_screenshot(strokes, *, size=(1024, 768), seed=0):
     draw.text((12, 80), "File  Edit  View  Image  Colours  Help", fill=(20, 20, 20))
     draw.rectangle((0, h - 26, w, h), fill=(215, 215, 220))  # status bar
     draw.text((10, h - 20), "640 x 480px     100%", fill=(30, 30, 30))
-    canvas = draw_digit(strokes, (640, 480), box=(0.3, 0.15, 0.65, 0.85), pen=0.06)
+    canvas = draw_digit(strokes, (640, 480), box=square((640, 480), (0.45, 0.5), 0.7))
     im.paste(canvas, (40, 130))
     draw.rectangle((39, 129, 681, 611), outline=(160, 160, 160))  # the canvas's edge
     return im

@@ -5,8 +5,9 @@ import pytest
 from PIL import Image
 
 import digit_image
-from digit_image import ImageError
-from drawing import TWO, draw_digit
+import photos
+from drawing import DIGITS, TWO, draw_digit
+from errors import ImageError, ImageTooLargeError, NoDigitError
 
 
 def saved(im, path, **kwargs):
@@ -154,3 +155,127 @@ def test_save_input_round_trip(reference, tmp_path):
     back = np.asarray(Image.open(path))
     assert back.shape == (28, 28)
     np.testing.assert_allclose(back / 255.0, reference, atol=0.5 / 255 + 1e-6)
+
+
+# --- photos and screenshots: the digit is found, the rest of the picture is ignored -------------
+
+PHOTO_DIGITS = (0, 4, 5, 7)  # round, crossed, two-piece and straight digits
+PHOTOS = {
+    "dust specks": lambda s: photos.dust(draw_digit(s, (280, 280)), specks=8),
+    "a frame line": lambda s: photos.frame(draw_digit(s, (280, 280))),
+    "a sheet on a dark desk": lambda s: photos.sheet_on_desk(s),
+    "a paint program's title bar and toolbar": lambda s: photos.paint_screenshot(s),
+    "ruled paper": lambda s: photos.paper_photo(s, lines="ruled"),
+    "grid paper": lambda s: photos.paper_photo(s, lines="grid"),
+    "a 50 % lighting gradient": lambda s: photos.lighting(photos.paper_photo(s), gradient=0.5),
+    "a hard shadow edge": lambda s: photos.lighting(photos.paper_photo(s), shadow=0.45),
+    "vignetting and a gradient": lambda s: photos.lighting(photos.paper_photo(s), gradient=0.3, vignette=0.4),
+    "EXIF orientation 3": lambda s: photos.with_orientation(photos.paper_photo(s), 3),
+    "EXIF orientation 6 (portrait)": lambda s: photos.with_orientation(photos.paper_photo(s), 6),
+    "EXIF orientation 8": lambda s: photos.with_orientation(photos.paper_photo(s), 8),
+    "JPEG quality 60": lambda s: photos.jpeg(photos.paper_photo(s), 60),
+    "small digit on a 2400x1800 photo": lambda s: photos.lighting(
+        photos.paper_photo(s, size=(2400, 1800), box=photos.square((2400, 1800), (0.7, 0.35), 0.3)), gradient=0.3
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def clean_drawings():
+    return {d: digit_image.prepare(draw_digit(DIGITS[d], (280, 280))).image for d in PHOTO_DIGITS}
+
+
+@pytest.mark.parametrize("digit", PHOTO_DIGITS)
+@pytest.mark.parametrize("kind", PHOTOS)
+def test_a_photo_or_screenshot_gives_the_clean_drawings_input(kind, digit, clean_drawings):
+    """The same strokes, photographed or screenshotted, give the 28×28 of the clean drawing."""
+    prepared = digit_image.prepare(PHOTOS[kind](DIGITS[digit]), name="photo")
+    assert prepared.objects == 1
+    assert similarity(prepared.image, clean_drawings[digit]) >= 0.9
+    assert difference(prepared.image, clean_drawings[digit]) <= 0.06
+
+
+@pytest.mark.parametrize("kind", ["gradient", "shadow", "specks", "desk"])
+def test_a_blank_photo_has_no_digit(kind):
+    with pytest.raises(NoDigitError, match="no digit found"):
+        digit_image.prepare(photos.blank(kind), name="blank photo")
+
+
+def test_two_digits_are_said_and_the_larger_is_used(clean_drawings):
+    im = draw_digit(DIGITS[7], (600, 300), box=(0.05, 0.1, 0.45, 0.9))
+    small_four = draw_digit(DIGITS[4], (200, 200))
+    im.paste(small_four.resize((180, 180)), (380, 60))
+    prepared = digit_image.prepare(im)
+    assert prepared.objects == 2
+    assert prepared.box[2] < 300  # the box holds the 7 alone
+    seven_alone = digit_image.prepare(draw_digit(DIGITS[7], (600, 300), box=(0.05, 0.1, 0.45, 0.9))).image
+    assert similarity(prepared.image, seven_alone) >= 0.95
+
+
+def test_a_big_phone_photo_is_decoded_small(monkeypatch):
+    """A 48-megapixel JPEG is decoded at a reduced scale (draft), never at full size."""
+    decoded = []
+    real = digit_image.ImageOps.exif_transpose
+    monkeypatch.setattr(digit_image.ImageOps, "exif_transpose", lambda im: decoded.append(im.size) or real(im))
+    big = photos.paper_photo(DIGITS[3], size=(800, 600)).resize((8000, 6000), Image.Resampling.BILINEAR)
+    prepared = digit_image.prepare(photos.jpeg(big, 85))
+    assert decoded and decoded[0][0] * decoded[0][1] <= 8000 * 6000 / 16  # 1/4 scale or less, not 8000×6000
+    assert max(prepared.picture.size) <= digit_image.WORK_SIDE
+    assert similarity(prepared.image, digit_image.prepare(draw_digit(DIGITS[3], (280, 280))).image) >= 0.9
+
+
+def test_bytes_and_images_as_well_as_paths(reference, tmp_path):
+    im = draw_digit(TWO, (280, 280))
+    im.save(tmp_path / "two.png")
+    from_bytes = digit_image.prepare((tmp_path / "two.png").read_bytes(), name="the drawing")
+    np.testing.assert_array_equal(from_bytes.image, reference)
+    np.testing.assert_array_equal(digit_image.prepare(im).image, reference)
+    with pytest.raises(ImageError, match="^the drawing is not an image PIL can read$"):  # no file advice
+        digit_image.prepare(b"<html>", name="the drawing")
+
+
+def test_a_header_claiming_too_many_pixels_is_refused_before_decoding(tmp_path):
+    Image.new("1", (6000, 6000), 1).save(tmp_path / "claim.png")  # a few kB claiming 36 Mpixel
+    data = (tmp_path / "claim.png").read_bytes()
+    with pytest.raises(ImageTooLargeError, match="6000×6000 pixels, more than the 4,000,000 allowed"):
+        digit_image.prepare(data, name="the drawing", max_pixels=4_000_000)
+
+
+def test_contact_sheet_shows_picture_box_ink_and_input(tmp_path):
+    prepared = digit_image.prepare(photos.sheet_on_desk(DIGITS[2]))
+    path = digit_image.save_contact_sheet(prepared, tmp_path / "sheet.png")
+    sheet = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    assert sheet.shape[0] == digit_image.SHEET_HEIGHT + 30
+    red = (sheet[..., 0] > 200) & (sheet[..., 1] < 80) & (sheet[..., 2] < 80)
+    assert red.sum() > 200  # the digit's box is drawn
+    x0, y0, x1, y1 = prepared.box
+    assert prepared.kept[y0:y1, x0:x1].sum() == prepared.kept.sum()  # the box holds all the ink kept
+
+
+def test_float_tiff_with_values_from_0_to_1(reference, tmp_path):
+    grey = np.asarray(draw_digit(TWO, (280, 280)).convert("L"), np.float32) / 255.0
+    Image.fromarray(grey, mode="F").save(tmp_path / "float.tif")
+    assert similarity(digit_image.to_mnist(tmp_path / "float.tif"), reference) >= 0.95
+
+
+def test_paths_that_are_not_readable_images_say_why(tmp_path):
+    import os
+
+    (tmp_path / "loop.png").symlink_to(tmp_path / "loop.png")
+    os.mkfifo(tmp_path / "pipe.png")
+    (tmp_path / "dangling.png").symlink_to(tmp_path / "gone.png")
+    cases = {
+        "loop.png": "loop of symbolic links",
+        "pipe.png": "is a pipe or device",
+        "dangling.png": "a link to a missing file",
+    }
+    for name, message in cases.items():
+        with pytest.raises(ImageError, match=message):
+            digit_image.prepare(tmp_path / name)
+    with pytest.raises(ImageError, match="empty file name"):
+        digit_image.prepare("")
+    if os.geteuid() != 0:  # root reads any file
+        draw_digit(TWO, (50, 50)).save(tmp_path / "locked.png")
+        (tmp_path / "locked.png").chmod(0)
+        with pytest.raises(ImageError, match="permission denied"):
+            digit_image.prepare(tmp_path / "locked.png")
