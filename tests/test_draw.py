@@ -246,7 +246,7 @@ def test_one_session_run_at_a_time():
 
 def test_the_server_printed_nothing_but_its_lines(server):
     out, err = server.output()
-    assert err == []  # no traceback, no log line per request, after every request above
+    assert err == [], err  # no traceback, no log line per request, after every request above
     assert out[0].startswith("Using the fixed network (784-512-256-128-10)")
     assert out[1:] == [f"Draw a digit at http://127.0.0.1:{server.port}/ (Ctrl-C to stop)"]
 
@@ -254,9 +254,9 @@ def test_the_server_printed_nothing_but_its_lines(server):
 def test_ctrl_c_stops_it_in_one_line(trained):
     running = DrawServer("--port", "0", "--no-browser", "--checkpoint-dir", trained[0])
     assert ask(running, "GET", "/")[0] == 200
-    assert running.stop() == 0
+    stopped = running.stop()
     out, err = running.output()
-    assert out[-1] == "Stopped." and err == []
+    assert stopped == 0 and out[-1] == "Stopped." and err == [], (stopped, out, err)
 
 
 def test_as_published_trains_its_own_model_first_and_serves_it(tmp_path):
@@ -265,15 +265,15 @@ def test_as_published_trains_its_own_model_first_and_serves_it(tmp_path):
         page = ask(running, "GET", "/")[2]
         status, _, answer = ask(running, "POST", "/predict", SEVEN_PNG)
     finally:
-        assert running.stop() == 0
+        stopped = running.stop()
     out, err = running.output()
-    assert err == []
-    assert (
-        out[0]
-        == "There is no saved model of the article's network as published (784-512-256-128-10): training one first."
-    )
+    assert stopped == 0 and err == [], (stopped, out, err)
+    assert out[0] == (
+        "There is no saved model of the article's network as published (784-512-256-128-10): training one first."
+    ), out
     assert [line.split()[1] for line in out if line.startswith("Iteration ")] == [str(i) for i in range(0, 1000, 100)]
-    assert any(re.fullmatch(r"Accuracy on test set: 0\.\d+", line) for line in out)
+    assert any(re.fullmatch(r"Accuracy on test set: 0\.\d+", line) for line in out), out
+    assert out[-2:] == ["Draw a digit at " + running.url + " (Ctrl-C to stop)", "Stopped."], out
     assert "Model: the article&#x27;s network as published (784-512-256-128-10)" in page
     assert status == 200 and len(answer["probabilities"]) == 10 and np.array(answer["input"]).shape == (28, 28)
     assert list(tmp_path.glob("latest-as-published.json"))
