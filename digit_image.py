@@ -217,6 +217,7 @@ class _Found:
     ink: np.ndarray  # the ink map it was found in
     objects: int
     mass: float  # the kept ink's sum: which reading (dark or light ink) is the real one
+    darkness: float  # the kept ink's median: a pen's strokes, not a shadow's soft side
     stroke: float  # the digit's stroke width in pixels
 
 
@@ -280,27 +281,31 @@ def _find(ink: np.ndarray, paper_edge: np.ndarray, edge: np.ndarray) -> _Found |
     kept = np.isin(labels, members)
     inside = ndimage.distance_transform_edt(np.pad(kept, 1))[1:-1, 1:-1]
     stroke = 2.0 * float(np.percentile(inside[kept], 90))
-    return _Found(kept, ink, objects, float(ink[kept].sum()), stroke)
+    return _Found(kept, ink, objects, float(ink[kept].sum()), float(np.median(ink[kept])), stroke)
 
 
 def _locate(dark: np.ndarray, light: np.ndarray) -> _Found | None:
-    """Find the digit as dark ink or as light ink, whichever holds more; then look again with a
-    paper window fitted to its stroke width, which follows shadows and vignetting more closely."""
+    """Find the digit as dark ink or as light ink, whichever holds more. The paper window is wide
+    (thick strokes are not paper) or narrow (a shadow narrower than the wide window is not ink),
+    whichever gives the darker strokes; then once more with a window fitted to the stroke width."""
     small = min(dark.shape)
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
+    narrow = max(15, round(0.08 * small))
     majority = max(round(0.5 * small), min(small, 64))
-    planes = [(p, *_majority(p, majority)) for p in (dark, np.ascontiguousarray(1.0 - light))]
-    found = []  # light ink on dark paper is found as dark ink on light paper, inverted
-    for window in (wide, max(5, round(0.08 * small))):  # a narrow shadow may swallow the digit: look closer
-        found = [(f, p) for p in planes if (f := _find(*_ink(p[0], window, p[1]), p[2])) is not None]
-        if found:
-            break
+    found = []  # (found, plane, majority tone, its edges); light ink is found as dark ink, inverted
+    for plane in (dark, np.ascontiguousarray(1.0 - light)):
+        lower, edge = _majority(plane, majority)
+        for window in (wide, narrow) if narrow < 0.7 * wide else (wide,):
+            f = _find(*_ink(plane, window, lower), edge)
+            if f is not None:
+                found.append((f, plane, lower, edge))
     if not found:
         return None
-    best, (plane, majority, edge) = max(found, key=lambda fp: fp[0].mass)
+    polarity = max(found, key=lambda c: c[0].mass)[1]
+    best, plane, lower, edge = max((c for c in found if c[1] is polarity), key=lambda c: c[0].darkness)
     fitted = max(5, round(3 * best.stroke + 3))
-    if fitted < 0.7 * window:
-        again = _find(*_ink(plane, fitted, majority), edge)
+    if fitted < 0.7 * narrow:
+        again = _find(*_ink(plane, fitted, lower), edge)
         if again is not None:
             return again
     return best

@@ -19,6 +19,7 @@ import checkpoints
 import cli
 import files
 import input_data
+import main_flags
 import prediction
 from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 from training_log import TrainingLog
@@ -147,8 +148,9 @@ def load_or_train(args, net, sess, use_saved):
     test_accuracy = test(net, sess, mnist)
     print("\nAccuracy on test set:", test_accuracy)
     saved, better = checkpoints.save(net.saver, sess, args.checkpoint_dir, arch, test_accuracy, args.iterations)
-    print(f"Model saved in {files.display_path(saved.folder)}; try your own digit: python main.py --predict FILE, "
-          "or draw one: python draw.py")  # fmt: skip
+    flag = " --as-published" if args.as_published else ""
+    print(f"Model saved in {files.display_path(saved.folder)}; try your own digit: python main.py --predict FILE{flag}, "
+          f"or draw one: python draw.py{flag}")  # fmt: skip
     if better is not None:
         print(f"Note: the model saved before was more accurate ({better.test_accuracy:.4f}) and is kept; "
               f"use it with --checkpoint-dir {files.display_path(better.folder)}")  # fmt: skip
@@ -158,42 +160,13 @@ def load_or_train(args, net, sess, use_saved):
 
 
 def parse_args(argv=None):
-    p = cli.ArgumentParser(description="The MNIST digit article on TensorFlow 2.21, errata fixed.")
-    p.add_argument(
-        "--iterations", type=cli.positive_int, default=n_iterations, help="training iterations (%(default)s)"
-    )
-    p.add_argument("--batch-size", type=cli.positive_int, default=batch_size, help="images per iteration (%(default)s)")
-    p.add_argument("--learning-rate", type=cli.positive_float, default=learning_rate, help="Adam's step (%(default)s)")
-    p.add_argument("--dropout", type=cli.keep_probability, default=dropout, help="keep probability (%(default)s)")
-    p.add_argument("--seed", type=cli.seed, help="same seed, same numbers (on the same machine and versions)")
-    p.add_argument("--data-dir", type=cli.input_path, default=input_data.MNIST_DIR, help="the MNIST .gz files")
-    p.add_argument("--predict", nargs="+", type=cli.input_path, metavar="FILE", help="your own images of digits")
-    p.add_argument("--show-input", type=cli.output_path, metavar="PATH.png", help="save what the network saw")
-    p.add_argument("--as-published", action="store_true", help="the article's exact graph and image recipe")
-    p.add_argument("--retrain", action="store_true", help="with --predict: train even if a model is saved")
-    p.add_argument(
-        "--checkpoint-dir",
-        type=cli.output_dir,
-        default=files.ROOT / "checkpoints",
-        help="saved models (the repository's checkpoints/)",
-    )
-    p.add_argument("--log-dir", type=cli.output_dir, help="TensorBoard summaries (tensorboard --logdir DIR)")
-    p.add_argument("--plot", type=cli.output_path, metavar="PATH.png", help="save the loss/accuracy curves")
-    p.add_argument("--dry-run", action="store_true", help="20 iterations, models in a temporary folder: a quick check")
-    args = p.parse_args(argv)
-    if args.batch_size > 55000:
-        p.error(f"argument --batch-size: at most 55000 (the training set), got {args.batch_size}")
-    if args.dry_run:
-        args.iterations, args.checkpoint_dir = min(args.iterations, 20), cli.dry_run_folder()
-    return args
+    """The flags (main_flags.py), the Parameters above their defaults."""
+    return main_flags.parse(argv, n_iterations, batch_size, learning_rate, dropout)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    files_to_predict = args.predict or [TEST_IMAGE]
-    show_paths = prediction.output_paths(args.show_input, len(files_to_predict))
-    prediction.check_outputs(files_to_predict, show_paths + [args.plot])
-    images = prediction.prepare_files(files_to_predict, args.as_published, show_paths)  # before any training
+    images = prediction.prepare_inputs(args.predict or [TEST_IMAGE], args)  # bad files are said before training
     if not images:
         return 2
     if args.as_published and args.learning_rate != learning_rate:
@@ -203,15 +176,9 @@ def main(argv=None):
     with tf.compat.v1.Session(graph=net.graph) as sess:
         model, trained_now = load_or_train(args, net, sess, use_saved=bool(args.predict))
         if not trained_now:
-            print(f"Using {model.description()} ({files.display_path(model.folder)})")
-            note = prediction.unused_flags_note(sys.argv[1:] if argv is None else argv)
-            if note:
-                print(note)
-        probabilities = predict(net, sess, np.stack([prediction.pixels(image) for _, image, _ in images]))
-
-    for (path, image, show_path), p in zip(images, probabilities, strict=True):
-        prediction.report(path if args.predict else "test image", image, p, show_path)
-    return 2 if len(images) < len(files_to_predict) else 0
+            prediction.say_model(model, sys.argv[1:] if argv is None else argv)
+        probabilities = predict(net, sess, prediction.stack(images))
+    return prediction.report_all(images, probabilities, args.predict is None, len(args.predict or [TEST_IMAGE]))
 
 
 if __name__ == "__main__":

@@ -72,6 +72,33 @@ def prepare_files(paths: list[Path], as_published: bool, show_paths: list[Path |
     return prepared
 
 
+def prepare_inputs(paths: list[Path], args) -> list[tuple]:
+    """main.py's images, prepared before any training: outputs checked, one error line per bad file."""
+    show_paths = output_paths(args.show_input, len(paths))
+    check_outputs(paths, show_paths + [args.plot])
+    return prepare_files(paths, args.as_published, show_paths)
+
+
+def stack(prepared: list[tuple]) -> np.ndarray:
+    return np.stack([pixels(item) for _, item, _ in prepared])
+
+
+def say_model(model, argv: list[str]) -> None:
+    """Which saved model answers, once; and a note for training flags that do not apply to it."""
+    print(f"Using {model.description()} ({display_path(model.folder)})")
+    note = unused_flags_note(argv)
+    if note:
+        print(note)
+
+
+def report_all(prepared: list[tuple], probabilities: np.ndarray, test_image: bool, asked: int) -> int:
+    """A line per image (the article's `Prediction for test image:` by default); exit status 2 if a
+    file could not be used."""
+    for (path, item, show_path), p in zip(prepared, probabilities, strict=True):
+        report("test image" if test_image else path, item, p, show_path)
+    return 2 if len(prepared) < asked else 0
+
+
 def pixels(item) -> np.ndarray:
     """The 784 inputs of a prepared image (a Prepared, or the article's raw pixels)."""
     return np.ravel(getattr(item, "image", item))

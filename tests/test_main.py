@@ -5,13 +5,15 @@ import re
 import shutil
 import signal
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 import main
-from drawing import SEVEN, TWO, draw_digit
+import photos
+from drawing import DIGITS, SEVEN, TWO, draw_digit
 from helpers import MAIN, ROOT, SHORT_RUN, assert_one_line_error, run_script, start_script
 
 ITERATION_LINE = re.compile(r"^Iteration (\d+) \t\| Loss = (\d+\.\d+(?:e-?\d+)?) \t\| Accuracy = (0\.\d+|1\.0)$")
@@ -326,3 +328,21 @@ def test_a_clearly_worse_model_says_how_to_get_the_better_one_back(trained, tmp_
     assert note, result.stdout
     kept = run_script(MAIN, "--predict", ROOT / "test_img.png", "--checkpoint-dir", note.group(2))
     assert kept.returncode == 0 and f"test accuracy {note.group(1)}" in kept.stdout
+
+
+def test_photos_and_screenshots_are_read_as_their_clean_drawings(trained, tmp_path):
+    """All ten digits, each drawn cleanly, photographed on a desk in portrait (EXIF 6) and in a
+    paint program's screenshot: the saved model reads the photo as it reads the clean drawing."""
+    checkpoints, _ = trained
+    for digit, strokes in enumerate(DIGITS):
+        draw_digit(strokes, (280, 280)).save(tmp_path / f"clean-{digit}.png")
+        (tmp_path / f"desk-{digit}.jpg").write_bytes(photos.with_orientation(photos.sheet_on_desk(strokes), 6))
+        photos.paint_screenshot(strokes).save(tmp_path / f"screen-{digit}.png")
+    files = sorted(tmp_path.iterdir())
+    result = run_script(MAIN, "--predict", *files, "--checkpoint-dir", checkpoints)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    read = {Path(f).stem: d for f, d in re.findall(r"^Prediction for (\S+): (\d)", result.stdout, flags=re.M)}
+    assert len(read) == 30
+    assert sum(read[f"clean-{d}"] == str(d) for d in range(10)) >= 8  # a 300-iteration model
+    same = [read[f"{kind}-{d}"] == read[f"clean-{d}"] for kind in ("desk", "screen") for d in range(10)]
+    assert sum(same) >= 19, result.stdout
