@@ -22,6 +22,7 @@ from helpers import MAIN, ROOT, TUTORIALS, assert_one_line_error, needs_setpriv,
 
 T = TUTORIALS
 BENCH_MAIN = ROOT / "benchmarks" / "bench_main.py"
+DRAW = ROOT / "draw.py"
 TEXT_FILE = "text.png"  # replaced by a real text file named text.png in the test's folder
 LOOP = "loopd"  # replaced by a loop of symbolic links (loopd -> loopd) in another folder
 
@@ -46,6 +47,7 @@ HOSTILE = {
         "--limit": ["ten"],
         "--data-dir": ["", LOOP],
     },
+    DRAW: {"--port": ["65536", "-1", "http"], "--host": ["", "a b", "evil.example/x"], "--checkpoint-dir": ["", LOOP]},
     T / "denoising_autoencoder.py": {"--seed": ["-1"], "--epochs": ["inf"], "--limit": ["0"], "--data-dir": [""]},
     T / "mnist_cnn.py": {"--batch-size": ["100000", str(10**12)], "--seed": ["-1"], "--steps": ["0"]},
     T / "cifar10_cnn.py": {
@@ -84,7 +86,12 @@ def module_of(script):
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module
-    return importlib.import_module("main" if script == MAIN else f"tutorials.{script.stem}")
+    return importlib.import_module(script.stem if script.parent == ROOT else f"tutorials.{script.stem}")
+
+
+def entry_point(module):
+    """What `python SCRIPT` runs: main(), or draw.py's serve() (its `main` is main.py)."""
+    return module.serve if module.__name__ == "draw" else module.main
 
 
 def repository_outputs():
@@ -123,7 +130,7 @@ def test_hostile_value_is_one_line(script, flag, value, text_file, loop, capsys,
     monkeypatch.chdir(text_file.parent)
     before = repository_outputs()
     with pytest.raises(SystemExit) as exited:
-        cli.run(lambda: module.main(argv(flag, value, text_file, loop)))
+        cli.run(lambda: entry_point(module)(argv(flag, value, text_file, loop)))
     out = capsys.readouterr()
     assert_one_line_error(subprocess.CompletedProcess([], exited.value.code, out.out, out.err), flag)
     assert out.out == ""
@@ -141,7 +148,12 @@ def test_hostile_value_from_the_command_line(script, flag, value, text_file):
 
 # --- --help: the whole description, a help string for every flag ---------------------------------
 
-MODULES = ["main", *(f"tutorials.{p.stem}" for p in sorted(T.glob("*.py")) if p.stem != "__init__"), "bench_main"]
+MODULES = [
+    "main",
+    "draw",
+    *(f"tutorials.{p.stem}" for p in sorted(T.glob("*.py")) if p.stem != "__init__"),
+    "bench_main",
+]
 
 
 class Parser(Exception):
