@@ -148,6 +148,28 @@ def latest(checkpoint_dir: Path, arch: dict) -> SavedModel | None:
     return model
 
 
+def to_use(checkpoint_dir: Path, arch: dict, use_saved: bool, retrain: bool) -> SavedModel | None:
+    """The saved model a run that wants one (--predict, draw.py) uses; None, saying so, when it trains."""
+    saved = latest(checkpoint_dir, arch) if use_saved and not retrain else None
+    if saved is None and use_saved:
+        print(
+            "Retraining (--retrain)."
+            if retrain
+            else f"There is no saved model of {describe(arch)}: training one first."
+        )
+    return saved
+
+
+def say_saved(saved: SavedModel, better: SavedModel | None) -> None:
+    """The closing lines of a training run: where the model is, how to use it, and a better one kept."""
+    flag = " --as-published" if saved.arch["as_published"] else ""
+    print(f"Model saved in {display_path(saved.folder)}; try your own digit: python main.py --predict FILE{flag}, "
+          f"or draw one: python draw.py{flag}")  # fmt: skip
+    if better is not None:
+        print(f"Note: the model saved before was more accurate ({better.test_accuracy:.4f}) and is kept; "
+              f"use it with --checkpoint-dir {display_path(better.folder)}")  # fmt: skip
+
+
 def _checked_model(folder: Path) -> SavedModel:
     """The model a folder's manifest describes; a damaged or unreadable manifest is one error line."""
     try:
