@@ -19,10 +19,10 @@ SCRIPT_ENV = {**os.environ, "MNIST_MIRRORS": "", "PYTHONUNBUFFERED": "1"}
 SCRIPT_ENV.pop("PYTHONPATH", None)  # scripts must find their own modules, as for a user
 
 
-def run_script(script, *args, cwd=None, timeout=600):
+def run_script(script, *args, cwd=None, timeout=600, prefix=()):
     """Run `python <script> args` from the repository root (or `cwd`) and capture its output."""
     return subprocess.run(
-        [sys.executable, str(script), *map(str, args)],
+        [*prefix, sys.executable, str(script), *map(str, args)],
         cwd=cwd or ROOT,
         env=SCRIPT_ENV,
         capture_output=True,
@@ -69,12 +69,4 @@ needs_setpriv = pytest.mark.skipif(
 
 def run_without_root(*args, cwd=None, timeout=600):
     """`python args` as a user whom file permissions stop (root without its override)."""
-    return subprocess.run(
-        [*_DROP, sys.executable, *map(str, args)],
-        cwd=cwd or ROOT,
-        env=SCRIPT_ENV,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_script(*args, cwd=cwd, timeout=timeout, prefix=_DROP)

@@ -2,7 +2,6 @@
 
 import argparse
 import io
-import os
 import signal
 import subprocess
 import sys
@@ -67,17 +66,6 @@ def test_ctrl_c_on_a_terminal_ends_the_progress_bar_line_first(monkeypatch):
 
 
 # --- output flags on paths that cannot be looked at -----------------------------------------------
-
-
-@pytest.fixture
-def odd_paths(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    os.symlink("loopd", "loopd")
-    os.mkfifo("fifo.png")
-    os.symlink("nothing-here", "dangling.png")
-    (tmp_path / "notes.txt").write_text("mine\n")
-    (tmp_path / "nx").mkdir(mode=0o000)
-    return tmp_path
 
 
 @pytest.mark.parametrize(

@@ -48,19 +48,6 @@ def test_why_not_writable(tmp_path):
 # --- paths that cannot be looked at: loops, pipes, folders the user may not search -------------
 
 
-@pytest.fixture
-def odd_paths(tmp_path, monkeypatch):
-    """In tmp_path (the working directory): a loop of symbolic links `loopd`, a pipe, a broken
-    link, a file, and a folder `nx` that nobody but root may read or search."""
-    monkeypatch.chdir(tmp_path)
-    os.symlink("loopd", "loopd")
-    os.mkfifo("fifo.png")
-    os.symlink("nothing-here", "dangling.png")
-    (tmp_path / "notes.txt").write_text("mine\n")
-    (tmp_path / "nx").mkdir(mode=0o000)
-    return tmp_path
-
-
 def test_kind_says_what_is_at_a_path(odd_paths):
     assert files.kind("notes.txt") == "file" and files.kind(".") == "folder"
     assert files.kind("fifo.png") == "pipe" and files.kind("/dev/null") == "device"
