@@ -228,7 +228,7 @@ def _find(ink: np.ndarray, paper_edge: np.ndarray, edge: np.ndarray) -> _Found |
     peak = float(ndimage.uniform_filter(ink, 3).max())  # the strongest ink, not one hot pixel
     if peak < MIN_CONTRAST:
         return None
-    mask = _remove_lines((ink > max(MIN_CONTRAST * 0.7, 0.3 * peak)) & ~paper_edge)
+    mask = _remove_lines((ink > max(MIN_CONTRAST * 0.7, 0.55 * peak)) & ~paper_edge)
     labels, count = ndimage.label(mask, structure=np.ones((3, 3), bool))
     side = max(h, w)
     pieces = []  # (label, area, box, size) of everything that may be part of a digit
