@@ -24,8 +24,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from errors import CheckpointError
-from files import atomic_path, display_path, make_folder
+from errors import CheckpointError, PathError
+from files import atomic_path, display_path, make_folder, read_file, reason, what
+from files import kind as path_kind
+from quiet_tf import tf  # every importer (main.py) builds a TensorFlow graph anyway
 
 WRITER = "classic-tf1-tutorials main.py"  # the manifest mark: only folders with it are ever deleted
 CLEARLY_WORSE = 0.02  # a new model this much less accurate than the one it replaces is reported
@@ -71,12 +73,33 @@ def _pointer(checkpoint_dir: Path, arch: dict) -> Path:
     return checkpoint_dir / f"latest-{kind(arch)}.json"
 
 
-def _read_manifest(folder: Path) -> dict | None:
+RETRAIN = "run with --retrain to train a new model"
+
+
+def _read_text(path: Path) -> str:
+    """A pointer or manifest file's text; a file that cannot be read (permissions) is one error line."""
     try:
-        manifest = json.loads((folder / "manifest.json").read_text())
-    except (OSError, ValueError):
+        return read_file(path).decode()
+    except PathError as exc:
+        raise CheckpointError(f"{exc}; {RETRAIN}") from None
+    except UnicodeDecodeError:
+        return ""  # not text: damaged, as its parser will say
+
+
+def _read_manifest(folder: Path) -> dict | None:
+    """The manifest, if this project wrote the folder; None otherwise (or if unreadable)."""
+    try:
+        manifest = json.loads(read_file(folder / "manifest.json"))
+    except (OSError, PathError, ValueError):
         return None
     return manifest if isinstance(manifest, dict) and manifest.get("written_by") == WRITER else None
+
+
+def _kind(path: Path) -> str:
+    try:
+        return path_kind(path)
+    except PathError as exc:  # a loop of symbolic links, a folder that may not be searched
+        raise CheckpointError(f"{exc}; use another --checkpoint-dir or {RETRAIN}") from None
 
 
 def _saved_model(folder: Path, manifest: dict) -> SavedModel:
@@ -86,13 +109,17 @@ def _saved_model(folder: Path, manifest: dict) -> SavedModel:
 def check_writable(checkpoint_dir: Path, arch: dict) -> None:
     """Before training: the folder and its pointer file can be written (not after a full run)."""
     pointer = _pointer(checkpoint_dir, arch)
+    try:
+        folder, pointer_kind = path_kind(checkpoint_dir), path_kind(pointer)
+    except PathError as exc:  # a loop of symbolic links, a folder that may not be searched
+        raise CheckpointError(f"cannot save the model: {exc}; use another --checkpoint-dir") from None
     problem = None
-    if pointer.is_dir():
+    if pointer_kind == "folder":
         problem = f"{display_path(pointer)} is a folder; remove it or use another --checkpoint-dir"
-    elif checkpoint_dir.is_dir() and not os.access(checkpoint_dir, os.W_OK | os.X_OK):
+    elif folder == "folder" and not os.access(checkpoint_dir, os.W_OK | os.X_OK):
         problem = f"folder {display_path(checkpoint_dir)} is not writable; use --checkpoint-dir"
-    elif checkpoint_dir.exists() and not checkpoint_dir.is_dir():
-        problem = f"{display_path(checkpoint_dir)} is a file, not a folder; use --checkpoint-dir"
+    elif folder != "folder" and folder != "missing":
+        problem = f"{display_path(checkpoint_dir)} is {what(folder)}, not a folder; use --checkpoint-dir"
     if problem:
         raise CheckpointError(f"cannot save the model: {problem}")
 
@@ -100,60 +127,85 @@ def check_writable(checkpoint_dir: Path, arch: dict) -> None:
 def latest(checkpoint_dir: Path, arch: dict) -> SavedModel | None:
     """The latest saved model of this architecture, or None if there is none. `checkpoint_dir` may
     also name one model folder (e.g. a better model kept beside the latest)."""
-    if (checkpoint_dir / "manifest.json").is_file():
+    if _kind(checkpoint_dir / "manifest.json") != "missing":
         folder = checkpoint_dir
     else:
         pointer = _pointer(checkpoint_dir, arch)
-        if not pointer.is_file():
+        if _kind(pointer) == "missing":
             return None
+        text = _read_text(pointer)
         try:
-            folder = checkpoint_dir / json.loads(pointer.read_text())["path"]
-        except (OSError, ValueError, KeyError, TypeError):
+            folder = checkpoint_dir / json.loads(text)["path"]
+        except (ValueError, KeyError, TypeError):
             folder = None
-        if folder is None or not folder.is_dir():
-            raise CheckpointError(f"{display_path(pointer)} is damaged; run with --retrain to train a new model")
+        if folder is None or _kind(folder) != "folder":
+            raise CheckpointError(f"{display_path(pointer)} is damaged; {RETRAIN}")
     model = _checked_model(folder)
     if model.arch != arch:
         raise CheckpointError(
-            f"{display_path(folder)} holds {describe(model.arch)}, but this run builds {describe(arch)}; "
-            "run with --retrain to train a new model"
+            f"{display_path(folder)} holds {describe(model.arch)}, but this run builds {describe(arch)}; {RETRAIN}"
         )
     return model
 
 
+def to_use(checkpoint_dir: Path, arch: dict, use_saved: bool, retrain: bool) -> SavedModel | None:
+    """The saved model a run that wants one (--predict, draw.py) uses; None, saying so, when it trains."""
+    saved = latest(checkpoint_dir, arch) if use_saved and not retrain else None
+    if saved is None and use_saved:
+        print(
+            "Retraining (--retrain)."
+            if retrain
+            else f"There is no saved model of {describe(arch)}: training one first."
+        )
+    return saved
+
+
+def say_saved(saved: SavedModel, better: SavedModel | None) -> None:
+    """The closing lines of a training run: where the model is, how to use it, and a better one kept."""
+    flag = " --as-published" if saved.arch["as_published"] else ""
+    print(f"Model saved in {display_path(saved.folder)}; try your own digit: python main.py --predict FILE{flag}, "
+          f"or draw one: python draw.py{flag}")  # fmt: skip
+    if better is not None:
+        print(f"Note: the model saved before was more accurate ({better.test_accuracy:.4f}) and is kept; "
+              f"use it with --checkpoint-dir {display_path(better.folder)}")  # fmt: skip
+
+
 def _checked_model(folder: Path) -> SavedModel:
-    """The model a folder's manifest describes; a damaged manifest is one error line."""
-    manifest = _read_manifest(folder)
+    """The model a folder's manifest describes; a damaged or unreadable manifest is one error line."""
+    try:
+        manifest = json.loads(_read_text(folder / "manifest.json"))
+    except ValueError:
+        manifest = None
+    if isinstance(manifest, dict) and manifest.get("written_by") != WRITER:
+        manifest = None
     try:
         saved_arch = manifest["model"]
         if not (isinstance(saved_arch.get("layers"), list) and isinstance(saved_arch.get("as_published"), bool)):
             raise TypeError
         return _saved_model(folder, manifest)
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise CheckpointError(
-            f"{display_path(folder / 'manifest.json')} is damaged; run with --retrain to train a new model"
-        ) from None
+        raise CheckpointError(f"{display_path(folder / 'manifest.json')} is damaged; {RETRAIN}") from None
 
 
 def restore(saver, sess, model: SavedModel) -> None:
-    """Load the saved weights into the session's graph; a damaged file is one error line."""
-    from quiet_tf import tf  # lazily: draw.py's and the tests' callers already hold a session
-
+    """Load the saved weights into the session's graph; a damaged or unreadable file is one error line."""
     with _locked(model.folder.parent, exclusive=False):
+        for weights in sorted(model.folder.glob("model.*")):  # TensorFlow would call an unreadable one damaged
+            try:
+                os.close(os.open(weights, os.O_RDONLY | os.O_NONBLOCK))
+            except OSError as exc:
+                raise CheckpointError(f"cannot read {display_path(weights)} ({reason(exc)}); {RETRAIN}") from None
         try:
             saver.restore(sess, str(model.folder / "model"))
         except (tf.errors.OpError, ValueError):
             raise CheckpointError(
-                f"the model files in {display_path(model.folder)} are damaged or incomplete; "
-                "run with --retrain to train a new model"
+                f"the model files in {display_path(model.folder)} are damaged or incomplete; {RETRAIN}"
             ) from None
 
 
 def save(saver, sess, checkpoint_dir: Path, arch: dict, test_accuracy: float, iterations: int):
     """Save the session's network as the latest of its kind. Returns (the new SavedModel, the one it
     replaced when that one was clearly more accurate and is kept, else None)."""
-    from quiet_tf import tf
-
     make_folder(checkpoint_dir)
     saving = None
     try:

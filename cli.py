@@ -1,7 +1,8 @@
 """The command line every tutorial shares: its parser, flag types, common flags and `run`.
 
 Bad input never ends in a traceback: a tutorial raises a `TutorialError` (errors.py) and `run()`
-prints one `error: ...` line on stderr and exits 2; Ctrl-C exits 130.
+prints one `error: ...` line on stderr and exits 2; Ctrl-C exits 130, SIGTERM 143 (after the same
+clean-up as Ctrl-C).
 """
 
 from __future__ import annotations
@@ -11,40 +12,64 @@ import atexit
 import math
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
-from errors import TutorialError
-from files import FIGURES, why_not_writable
+from errors import PathError, TutorialError
+from files import FIGURES, kind, what, why_not_writable
 
 
 def error(message: str) -> None:
-    """Print one `error: ...` line on stderr."""
-    print(f"error: {message}", file=sys.stderr, flush=True)
+    """Print one `error: ...` line on stderr (a message of several lines is joined into one)."""
+    line = " ".join(part.strip() for part in str(message).splitlines() if part.strip())
+    print(f"error: {line}", file=sys.stderr, flush=True)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, a closed terminal's session, a job scheduler): handled like Ctrl-C, so that
+    every `finally` and atexit handler runs (a dry run's temporary folder is removed)."""
+
+
+def _terminate(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the program at once
+    raise Terminated
 
 
 def run(main, interrupted="nothing was saved") -> None:
     """Call main() and turn expected failures into one line on stderr and an exit status.
 
-    Exit 2 for bad input (every TutorialError), 130 for Ctrl-C. `interrupted` says what Ctrl-C
-    left behind: a string, or a function asked at that moment.
+    Exit 2 for bad input (every TutorialError), 130 for Ctrl-C, 143 for SIGTERM. `interrupted` says
+    what Ctrl-C or SIGTERM left behind: a string, or a function asked at that moment.
     """
+    previous = None
+    if threading.current_thread() is threading.main_thread():  # signal handlers live in the main thread
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         status = main()
         sys.stdout.flush()
     except TutorialError as exc:
         error(str(exc))
         status = 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if sys.stdout.isatty():  # end a half-drawn progress bar's line first
             print(flush=True)
-        error(f"interrupted (Ctrl-C); {interrupted() if callable(interrupted) else interrupted}")
-        status = 130
+        left = interrupted() if callable(interrupted) else interrupted
+        if isinstance(exc, Terminated):
+            error(f"terminated (SIGTERM); {left}")
+            status = 128 + signal.SIGTERM
+        else:
+            error(f"interrupted (Ctrl-C); {left}")
+            status = 130
     except BrokenPipeError:  # the output went to a reader that stopped early (`| head`): end quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         status = 1
-    sys.exit(status or 0)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    sys.exit(status or 0)  # atexit handlers run now (a dry run's folder is removed)
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -96,6 +121,14 @@ def keep_probability(text: str) -> float:
     return value
 
 
+def _kind(path: Path) -> str:
+    """What is at a flag's path; a loop or a folder that may not be searched is the flag's error."""
+    try:
+        return kind(path)
+    except PathError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def output_path(text: str, suffix: str | None = ".png") -> Path:
     """An output file flag (--plot, --show-input): checked before any work is done."""
     if not text:
@@ -103,10 +136,13 @@ def output_path(text: str, suffix: str | None = ".png") -> Path:
     path = Path(text)
     if suffix and path.suffix.lower() != suffix:
         raise argparse.ArgumentTypeError(f"{text} should end in {suffix}")
-    if path.is_dir():
+    found = _kind(path)
+    if found == "folder":
         raise argparse.ArgumentTypeError(f"{text} is a directory; give a file name")
+    if found not in ("missing", "file"):
+        raise argparse.ArgumentTypeError(f"{text} is {what(found)}; give the name of a new or regular file")
     parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
+    if _kind(parent) == "missing":
         raise argparse.ArgumentTypeError(f"folder {parent} does not exist; create it first")
     problem = why_not_writable(parent)
     if problem:
@@ -120,7 +156,7 @@ def output_dir(text: str) -> Path:
     if not text:
         raise argparse.ArgumentTypeError("empty folder name")
     path = Path(text)
-    problem = why_not_writable(path)
+    problem = why_not_writable(path)  # also a loop of symbolic links, a folder that may not be searched
     if problem:
         raise argparse.ArgumentTypeError(problem)
     return path
@@ -136,9 +172,13 @@ def input_path(text: str) -> Path:
 # --- the flags the tutorials share ---------------------------------------------------------------
 
 
-def add_common_flags(parser, *, epochs=None, limit=False, data_dir=None, figure_dir=False, seed_default=None):
+def add_common_flags(
+    parser, *, epochs=None, limit=False, data_dir=None, figure_dir=False, seed_default=None, dry_run_help=None
+):
     """The flags the tutorials share, with one name and one meaning everywhere: --epochs (default
-    the published count), --limit N examples, --seed, --data-dir, --figure-dir, --dry-run."""
+    the published count), --limit N examples, --seed, --data-dir, --figure-dir, --dry-run.
+    `dry_run_help` says what the script's --dry-run does; by default: its figures go to a temporary
+    folder (with `figure_dir`), else that it writes nothing."""
     if epochs is not None:
         parser.add_argument("--epochs", type=positive_int, default=epochs, help="training epochs (%(default)s)")
     if limit:
@@ -157,9 +197,13 @@ def add_common_flags(parser, *, epochs=None, limit=False, data_dir=None, figure_
         parser.add_argument(
             "--figure-dir", type=output_dir, default=FIGURES, help="where figures go (the repository's figures/)"
         )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="a few examples and steps, outputs to a temporary folder: a quick check"
-    )
+    if dry_run_help is None:
+        dry_run_help = (
+            "a quick check: a short run, its figures in a temporary folder removed at exit"
+            if figure_dir
+            else "a quick check: a short run that writes nothing"
+        )
+    parser.add_argument("--dry-run", action="store_true", help=dry_run_help)
 
 
 def dry_run_folder() -> Path:

@@ -18,11 +18,9 @@ then does what MNIST did to its digits:
 
 from __future__ import annotations
 
-import errno
 import io
 import math
 import os
-import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +29,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
-from errors import ImageError, ImageTooLargeError, NoDigitError
+import files
+from errors import ImageError, ImageTooLargeError, NoDigitError, PathError
 from files import atomic_path, display_path
 
 WORK_SIDE = 800  # pictures are analysed at most this large: a 48-megapixel photo costs what a screenshot does
@@ -57,21 +56,19 @@ class Prepared:
 
 
 def _check_file(path: Path, name: str) -> None:
-    """Say what is wrong with a path before PIL sees it: missing, a folder, a pipe, unreadable."""
+    """Say what is wrong with a path before PIL sees it (files.kind): missing, a folder, a pipe, a
+    loop of links, unreadable."""
     try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        hint = "a link to a missing file" if os.path.islink(path) else "no such file"
-        raise ImageError(f"{name}: {hint}; give the path of a PNG, JPEG, GIF or TIFF image") from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise ImageError(f"{name} is a loop of symbolic links; point it at an image file") from None
-        raise ImageError(f"{name} cannot be read ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ImageError(f"{name} is a folder, not an image file")
-    if not stat.S_ISREG(info.st_mode):
-        raise ImageError(f"{name} is a pipe or device, not a file; save the image to a file and give its path")
-    if info.st_size == 0:
+        found = files.kind(path)
+    except PathError as exc:
+        raise ImageError(str(exc)) from None
+    hint = "give the path of a PNG, JPEG, GIF or TIFF image"
+    if found in ("missing", "broken link"):
+        raise ImageError(f"{name}: {'no such file' if found == 'missing' else 'a link to a missing file'}; {hint}")
+    if found != "file":
+        advice = "" if found == "folder" else "; save the image to a file and give its path"
+        raise ImageError(f"{name} is {files.what(found)}, not an image file{advice}")
+    if os.stat(path).st_size == 0:
         raise ImageError(f"{name} is empty (0 bytes); save the drawing again")
     if not os.access(path, os.R_OK):
         raise ImageError(f"{name}: permission denied; make it readable (chmod u+r) or copy it")
@@ -171,6 +168,9 @@ def _majority(plane: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     if factor > 1:
         coarse = coarse.reduce(factor)
     median = ndimage.median_filter(np.asarray(coarse), size=max(3, window // factor | 1), mode="reflect")
+    overall = float(np.median(coarse))
+    if np.mean(np.abs(median - overall) < 0.05) >= 0.8:  # evenly lit paper (a drawing): one tone, even
+        return np.full(plane.shape, overall, np.float32), np.zeros(plane.shape, bool)  # where a thick digit is most
     lower = ndimage.grey_erosion(median, size=(3, 3), mode="nearest")
     change = ndimage.grey_dilation(median, size=(3, 3), mode="nearest") - lower
     full = plane.shape[::-1]
@@ -292,19 +292,22 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> _Found | None:
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
     narrow = max(15, round(0.08 * small))
     majority = max(round(0.5 * small), min(small, 64))
-    found = []  # (found, plane, majority tone, its edges); light ink is found as dark ink, inverted
+    found = []  # (found, window, plane, majority tone, its edges); light ink is found as dark ink, inverted
     for plane in (dark, np.ascontiguousarray(1.0 - light)):
         lower, edge = _majority(plane, majority)
         for window in (wide, narrow) if narrow < 0.7 * wide else (wide,):
             f = _find(*_ink(plane, window, lower), edge)
             if f is not None:
-                found.append((f, plane, lower, edge))
+                found.append((f, window, plane, lower, edge))
     if not found:
         return None
-    polarity = max(found, key=lambda c: c[0].mass)[1]
-    best, plane, lower, edge = max((c for c in found if c[1] is polarity), key=lambda c: c[0].darkness)
-    fitted = max(5, round(3 * best.stroke + 3))
-    if fitted < 0.7 * narrow:
+    polarity = max(found, key=lambda c: c[0].mass)[2]
+    best, window, plane, lower, edge = [c for c in found if c[2] is polarity][0]  # the wide window's, if any
+    for c in found:
+        if c[2] is polarity and c[0].darkness > best.darkness + 0.05:  # clearly darker: a shadow was swallowed
+            best, window, plane, lower, edge = c
+    fitted = min(small, max(5, round(3 * best.stroke + 3)))
+    if fitted < 0.7 * min(window, narrow) or fitted > window:  # a thin pen, or a very thick one
         again = _find(*_ink(plane, fitted, lower), edge)
         if again is not None:
             return again

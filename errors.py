@@ -13,6 +13,11 @@ class UsageError(TutorialError):
     """A bad flag, path or output location."""
 
 
+class PathError(UsageError):
+    """A path that cannot be looked at or read: a loop of symbolic links, a folder on the way that
+    the user may not search, a file where a folder should be, a pipe or device where a file should be."""
+
+
 class DataError(TutorialError):
     """A data file is missing, corrupt or unreadable."""
 

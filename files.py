@@ -1,40 +1,153 @@
 """Where the tutorials read and write: the repository's folders, safe file writes, figures.
 
 Nothing here is half-written: `atomic_path` moves a finished file into place, so Ctrl-C or a full
-disk leaves the previous file (or none), never a broken one.
+disk leaves the previous file (or none), never a broken one. And no path ends in a traceback:
+`kind` says what is at a path, or raises a one-line `PathError` for one that cannot be looked at (a
+loop of symbolic links, a folder the user may not search); `read_file` never opens a pipe.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from errors import UsageError
+from errors import PathError, UsageError
 
 ROOT = Path(__file__).resolve().parent  # the repository root
 FIGURES = ROOT / "figures"  # where the tutorials save their figures (git-ignored)
 
 
 def display_path(path: Path | str) -> str:
-    """A path as the user should read it: relative to the working directory when inside it."""
+    """A path as the user should read it: relative to the working directory when inside it, and
+    named as given (a symbolic link is not replaced by its target)."""
     path = Path(path)
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve())) or "."
+        cwd = Path.cwd()
+        absolute = Path(os.path.abspath(path))
+        try:
+            return str(absolute.relative_to(cwd)) or "."
+        except ValueError:  # perhaps inside it through a link to a folder: the folder resolved, not the name
+            return str((absolute.parent.resolve() / absolute.name).relative_to(cwd)) or "."
     except (ValueError, OSError, RuntimeError):
         return str(path)
 
 
-def why_not_writable(folder: Path) -> str | None:
+def reason(exc: OSError) -> str:
+    """An OSError as the end of a one-line message: 'permission denied', 'no space left on device'."""
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return text[:1].lower() + text[1:]
+
+
+# --- what is at a path ---------------------------------------------------------------------------
+
+_NOUNS = {
+    "file": "a file",
+    "folder": "a folder",
+    "pipe": "a pipe",
+    "socket": "a socket",
+    "device": "a device",
+    "broken link": "a broken symbolic link",
+    "missing": "missing",
+}
+
+
+def what(kind_of_path: str) -> str:
+    """The noun of a `kind`: 'a pipe', 'a folder', ..."""
+    return _NOUNS[kind_of_path]
+
+
+def _kind_of_mode(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISFIFO(mode):
+        return "pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "device"
+
+
+def _unreadable(path: Path, exc: OSError) -> str:
+    """Why `path` cannot be looked at, naming the part of it to blame (the loop, the folder that may
+    not be searched, the file that is not a folder)."""
+    culprit, mode = path, None
+    for prefix in [*reversed(path.parents), path]:
+        try:
+            mode = os.stat(prefix).st_mode
+        except OSError as inner:
+            if inner.errno == errno.ELOOP or mode is None:
+                culprit = prefix
+            break
+        culprit = prefix
+    shown = display_path(culprit)
+    if exc.errno == errno.ELOOP:
+        return f"{shown} is a loop of symbolic links"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"cannot read folder {shown} (permission denied)"
+    if exc.errno == errno.ENOTDIR and mode is not None:
+        return f"{shown} is {what(_kind_of_mode(mode))}, not a folder"
+    return f"cannot look at {display_path(path)} ({reason(exc)})"
+
+
+def kind(path: Path | str) -> str:
+    """What is at `path`: "file", "folder", "pipe", "socket", "device", "broken link" or "missing"
+    (symbolic links followed). Raises PathError, one line naming the culprit, when that cannot be
+    known: a loop of symbolic links, a folder on the way the user may not search, a file used as a
+    folder."""
+    path = Path(path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return "broken link" if os.path.islink(path) else "missing"
+        raise PathError(_unreadable(path, exc)) from None
+    return _kind_of_mode(mode)
+
+
+def read_file(path: Path | str) -> bytes:
+    """The content of a regular file. Anything else (a pipe, which would wait forever for a writer,
+    a folder, a device) is refused before it is opened; every failure is one line (PathError)."""
+    path = Path(path)
+    shown = display_path(path)
+    found = kind(path)
+    if found in ("missing", "broken link"):
+        raise PathError(f"cannot read {shown} ({'no such file' if found == 'missing' else what(found)})")
+    if found != "file":
+        raise PathError(f"cannot read {shown}: it is {what(found)}, not a regular file")
+    try:  # O_NONBLOCK: should a pipe take the file's place after the check, opening it does not wait
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise PathError(f"cannot read {shown} ({reason(exc)})") from None
+    with os.fdopen(fd, "rb") as f:
+        try:
+            found = _kind_of_mode(os.fstat(f.fileno()).st_mode)
+            if found != "file":
+                raise PathError(f"cannot read {shown}: it is {what(found)}, not a regular file")
+            return f.read()
+        except OSError as exc:
+            raise PathError(f"cannot read {shown} ({reason(exc)})") from None
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def why_not_writable(folder: Path | str) -> str | None:
     """Why files cannot be created in `folder` (made first if it is missing), or None if they can."""
-    existing = folder
-    while not existing.exists() and existing.parent != existing:
-        existing = existing.parent
-    if not existing.is_dir():
-        return f"{existing} is a file, not a folder"
+    existing = Path(folder)
+    try:
+        while (found := kind(existing)) == "missing" and existing.parent != existing:
+            existing = existing.parent
+    except PathError as exc:  # a loop, a folder that may not be searched, a file on the way
+        return str(exc)
+    if found != "folder":
+        return f"{display_path(existing)} is {what(found)}, not a folder"
     if not os.access(existing, os.W_OK | os.X_OK):
-        return f"folder {existing} is not writable"
+        return f"folder {display_path(existing)} is not writable"
     return None
 
 
@@ -44,7 +157,8 @@ def make_folder(folder: Path | str) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"cannot create folder {display_path(folder)} ({exc.strerror or exc})") from None
+        problem = why_not_writable(folder)  # a loop or a folder that may not be searched, by name
+        raise UsageError(problem or f"cannot create folder {display_path(folder)} ({reason(exc)})") from None
     return folder
 
 
@@ -65,7 +179,7 @@ def atomic_path(path: Path | str):
         yield Path(tmp)
         os.replace(tmp, path)
     except OSError as exc:  # a disk, folder or permission problem: one line, not a traceback
-        raise UsageError(f"cannot write {display_path(path)} ({exc.strerror or exc})") from None
+        raise UsageError(f"cannot write {display_path(path)} ({reason(exc)})") from None
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)

@@ -14,11 +14,13 @@ loaded here too.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import io
 import os
 import pickle
+import sys
 import tarfile
 import urllib.request
 import zlib
@@ -27,8 +29,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from errors import DataError, UsageError
-from files import ROOT, atomic_path, display_path, make_folder
+from errors import DataError, PathError, UsageError
+from files import ROOT, atomic_path, display_path, kind, make_folder, read_file, reason, what
 
 MNIST_DIR = ROOT / "MNIST_data"
 FONTS_FILE = ROOT / "data" / "fonts" / "data_with_labels.npz"
@@ -53,14 +55,34 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _restore_hint(path: Path) -> str:
-    """What to do about a bad data file: restore it if it is the shipped copy, else point at that copy."""
+SHIPPED = {"mnist": "MNIST_data/", "fonts": "data/fonts/"}  # where each data set's copy is shipped
+
+
+def _is_shipped(path: Path, data_set: str) -> bool:
+    """Whether `path` is one of the files shipped in the repository for `data_set`."""
     try:
-        Path(path).resolve().relative_to(ROOT)
-    except ValueError:
-        shipped = "data/fonts/" if Path(path).suffix == ".npz" else "MNIST_data/"
-        return f"use the copy shipped in the repository's {shipped}"
-    return f"restore the shipped copy with 'git checkout -- {display_path(path)}'"
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links is no shipped file
+        return False
+    if data_set == "fonts":
+        return resolved == FONTS_FILE
+    return resolved.parent == MNIST_DIR and resolved.name in MNIST_FILES
+
+
+def _restore_hint(path: Path, data_set: str) -> str:
+    """What to do about a bad file of `data_set` ("mnist" or "fonts"): restore it if it is the shipped
+    copy, else point at that copy (by the data set being read, whatever the file is called)."""
+    if _is_shipped(path, data_set):
+        return f"restore the shipped copy with 'git checkout -- {display_path(Path(path).resolve())}'"
+    return f"use the copy shipped in the repository's {SHIPPED[data_set]}"
+
+
+def _read(path: Path, hint: str) -> bytes:
+    """A data file's bytes; a pipe, folder or device is refused before it is opened (one line)."""
+    try:
+        return read_file(path)
+    except PathError as exc:
+        raise DataError(f"{exc}; {hint}") from None
 
 
 def _first_line(exc: Exception) -> str:
@@ -77,8 +99,17 @@ def _mirrors() -> list[str]:
 def maybe_download(filename: str, work_directory: Path | str, mirrors: list[str] | None = None) -> Path:
     """Return the path of `filename`, downloading it from the mirrors first if it is missing."""
     path = Path(work_directory) / filename
-    if path.is_file():
+    hint = _restore_hint(path, "mnist")
+    try:
+        found = kind(path)
+    except PathError as exc:  # a loop, a folder the user may not search
+        raise DataError(f"{exc}; {hint} or pass --data-dir") from None
+    if found == "file":
         return path
+    if found != "missing":  # a pipe, a folder, a broken link: never downloaded over
+        raise DataError(
+            f"cannot read {display_path(path)}: it is {what(found)}, not a regular file; {hint} or pass --data-dir"
+        )
     mirrors = _mirrors() if mirrors is None else mirrors
     expected = MNIST_FILES[filename][0]
     failures = []
@@ -96,34 +127,26 @@ def maybe_download(filename: str, work_directory: Path | str, mirrors: list[str]
             tmp.write_bytes(data)
         return path
     why = "; ".join(failures) if failures else "no download mirror is set"
-    raise DataError(
-        f"{display_path(path)} is missing and could not be downloaded ({why}); {_restore_hint(path)} or pass --data-dir"
-    )
+    raise DataError(f"{display_path(path)} is missing and could not be downloaded ({why}); {hint} or pass --data-dir")
 
 
 def _decoded(path: Path, expected: str) -> bytes:
     """The decompressed content of a .gz file, verified; from the cache when it is still valid."""
-    try:
-        packed = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read {display_path(path)} ({exc.strerror}); {_restore_hint(path)}") from None
+    hint = _restore_hint(path, "mnist")
+    packed = _read(path, hint)
     cache = path.parent / ".cache" / f"{path.name[:-3]}.{_sha256(packed)[:16]}"
     try:
-        raw = cache.read_bytes()
+        raw = read_file(cache)
         if _sha256(raw) == expected:
             return raw
-    except OSError:
+    except (OSError, PathError):  # no cache yet (or something else in its place): decode
         pass
     try:
         raw = gzip.decompress(packed)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(
-            f"{display_path(path)} is corrupt or truncated ({_first_line(exc)}); {_restore_hint(path)}"
-        ) from None
+        raise DataError(f"{display_path(path)} is corrupt or truncated ({_first_line(exc)}); {hint}") from None
     if _sha256(raw) != expected:
-        raise DataError(
-            f"{display_path(path)} fails its SHA-256 check (not the canonical MNIST file); {_restore_hint(path)}"
-        )
+        raise DataError(f"{display_path(path)} fails its SHA-256 check (not the canonical MNIST file); {hint}")
     try:  # the cache is only a speed-up: a read-only data folder just goes without
         cache.parent.mkdir(exist_ok=True)
         for old in cache.parent.glob(f"{path.name[:-3]}.*"):
@@ -146,10 +169,13 @@ def load_mnist(data_dir: Path | str = MNIST_DIR):
     """All of MNIST as uint8 arrays, like keras.datasets.mnist.load_data():
     ((x_train 60000×28×28, y_train), (x_test 10000×28×28, y_test))."""
     data_dir = Path(data_dir)
-    if data_dir.exists() and not data_dir.is_dir():
-        raise DataError(
-            f"{display_path(data_dir)} is not a folder; pass --data-dir with the folder holding the MNIST .gz files"
-        )
+    hint = "pass --data-dir with the folder holding the MNIST .gz files"
+    try:
+        found = kind(data_dir)
+    except PathError as exc:  # a loop of symbolic links, a folder the user may not search
+        raise DataError(f"{exc}; {hint}") from None
+    if found not in ("folder", "missing"):  # a missing folder is made by the download
+        raise DataError(f"{display_path(data_dir)} is {what(found)}, not a folder; {hint}")
     arrays = [_read_idx(maybe_download(name, data_dir)) for name in MNIST_FILES]
     return (arrays[0], arrays[1]), (arrays[2], arrays[3])
 
@@ -242,11 +268,8 @@ def read_data_sets(
 def load_fonts(path: Path | str = FONTS_FILE):
     """The font book's letters: images 2790×36×36 uint8 and labels 0-4 (558 per font)."""
     path = Path(path)
-    hint = f"{_restore_hint(path)} (it is the companion data of 'Hands-On Deep Learning with TensorFlow')"
-    try:
-        packed = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read {display_path(path)} ({exc.strerror}); {hint}") from None
+    hint = f"{_restore_hint(path, 'fonts')} (it is the companion data of 'Hands-On Deep Learning with TensorFlow')"
+    packed = _read(path, hint)
     if _sha256(packed) != FONTS_SHA256:
         raise DataError(f"{display_path(path)} fails its SHA-256 check (corrupt or not the book's file); {hint}")
     with np.load(io.BytesIO(packed)) as data:
@@ -261,9 +284,11 @@ def load_cifar10(data_dir: Path | str | None = None):
     """
     if data_dir is None:
         try:
-            from quiet_tf import tf
+            from quiet_tf import tf  # lazily: numpy_network reads MNIST here and must not import TensorFlow
 
-            (x_train, y_train), (x_test, y_test) = tf.keras.datasets.cifar10.load_data()
+            with contextlib.redirect_stdout(_DownloadLineHeldBack(sys.stdout)) as out:
+                (x_train, y_train), (x_test, y_test) = tf.keras.datasets.cifar10.load_data()
+            out.release()
         except Exception as exc:  # keras raises a bare Exception when the download fails
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise DataError(
@@ -274,23 +299,69 @@ def load_cifar10(data_dir: Path | str | None = None):
     return _read_cifar_batches(Path(data_dir))
 
 
+class _DownloadLineHeldBack:
+    """stdout for keras.utils.get_file: its "Downloading data from URL" line is held back until the
+    download shows progress (its progress bar starts only once the server answers), so that an
+    offline run prints the one error line and not a download that never began."""
+
+    HELD = "Downloading data from "
+
+    def __init__(self, out):
+        self._out = out
+        self._held = []
+
+    def write(self, text):
+        if text.startswith(self.HELD) or (self._held and text == "\n"):
+            self._held.append(text)
+            return len(text)
+        self.release()
+        return self._out.write(text)
+
+    def release(self):
+        """Print what was held back: the download has started (or the data was loaded)."""
+        held, self._held = "".join(self._held), []
+        if held:
+            self._out.write(held)
+            self._out.flush()
+
+    def flush(self):
+        self._out.flush()
+
+    def __getattr__(self, name):  # isatty, encoding, fileno: those of the real stdout
+        return getattr(self._out, name)
+
+
 CIFAR_BATCHES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
 
 
 def _read_cifar_batches(path: Path):
     hint = "pass --data-dir with cifar-10-python.tar.gz or its extracted cifar-10-batches-py folder"
-    if not path.exists():
+
+    def kind_of(path):
+        try:
+            return kind(path)
+        except PathError as exc:  # a loop, a folder the user may not search
+            raise DataError(f"{exc}; {hint}") from None
+
+    found = kind_of(path)
+    if found in ("missing", "broken link"):
         raise DataError(f"{display_path(path)} does not exist; {hint}")
+    if found not in ("folder", "file"):
+        raise DataError(f"cannot read {display_path(path)}: it is {what(found)}, not a file or folder; {hint}")
     batches = {}
     try:
-        if path.is_dir():
-            folder = path / "cifar-10-batches-py" if (path / "cifar-10-batches-py").is_dir() else path
+        if found == "folder":
+            folder = path / "cifar-10-batches-py" if kind_of(path / "cifar-10-batches-py") == "folder" else path
             for name in CIFAR_BATCHES:
-                if not (folder / name).is_file():
+                if kind_of(folder / name) == "missing":
                     raise DataError(f"{display_path(folder / name)} is missing; {hint}")
-                batches[name] = (folder / name).read_bytes()
+                batches[name] = _read(folder / name, hint)
         else:
-            with tarfile.open(path, "r:*") as tar:
+            try:
+                archive = open(path, "rb")  # a file (checked above), so opening it cannot wait
+            except OSError as exc:
+                raise DataError(f"cannot read {display_path(path)} ({reason(exc)}); {hint}") from None
+            with archive, tarfile.open(fileobj=archive, mode="r:*") as tar:
                 for member in tar.getmembers():
                     name = Path(member.name).name
                     if name in CIFAR_BATCHES and member.isfile():

@@ -127,19 +127,13 @@ def architecture(as_published):
 
 
 def load_or_train(args, net, sess, use_saved):
-    """The saved model of this network when `use_saved` (--predict, draw.py) and there is one;
-    otherwise the article's run: the data, training, the test accuracy, the model saved."""
+    """The saved model when `use_saved` (--predict, draw.py) finds one; otherwise the article's run:
+    the data, training, the test accuracy, the model saved."""
     arch = architecture(args.as_published)
-    saved = checkpoints.latest(args.checkpoint_dir, arch) if use_saved and not args.retrain else None
+    saved = checkpoints.to_use(args.checkpoint_dir, arch, use_saved, args.retrain)
     if saved is not None:
         checkpoints.restore(net.saver, sess, saved)
         return saved, False
-    if use_saved:
-        print(
-            "Retraining (--retrain)."
-            if args.retrain
-            else f"There is no saved model of {checkpoints.describe(arch)}: training one first."
-        )
     checkpoints.check_writable(args.checkpoint_dir, arch)
     mnist = input_data.read_data_sets(args.data_dir, one_hot=True, seed=args.seed)
     sess.run(net.init)
@@ -148,14 +142,8 @@ def load_or_train(args, net, sess, use_saved):
     test_accuracy = test(net, sess, mnist)
     print("\nAccuracy on test set:", test_accuracy)
     saved, better = checkpoints.save(net.saver, sess, args.checkpoint_dir, arch, test_accuracy, args.iterations)
-    flag = " --as-published" if args.as_published else ""
-    print(f"Model saved in {files.display_path(saved.folder)}; try your own digit: python main.py --predict FILE{flag}, "
-          f"or draw one: python draw.py{flag}")  # fmt: skip
-    if better is not None:
-        print(f"Note: the model saved before was more accurate ({better.test_accuracy:.4f}) and is kept; "
-              f"use it with --checkpoint-dir {files.display_path(better.folder)}")  # fmt: skip
-    for note in log.notes(args.plot):
-        print(note)
+    checkpoints.say_saved(saved, better)
+    log.say_notes(args.plot)
     return saved, True
 
 

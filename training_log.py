@@ -38,6 +38,10 @@ class TrainingLog:
     def __exit__(self, *exc):
         self.close()
 
+    def say_notes(self, plot=None):
+        for line in self.notes(plot):
+            print(line)
+
     def notes(self, plot=None):
         """The closing lines: where the curves and the TensorBoard logs went."""
         lines = []

@@ -22,7 +22,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import cli
+from errors import TutorialError
+
 ROOT = Path(__file__).resolve().parent.parent
+TRAIN_SIZE = 55000  # main.py's training split: the largest batch
 
 
 def training_flops(iterations, batch_size):
@@ -88,21 +92,47 @@ def matmul_peak(tf, n=2048, repeats=10):
     return 4 * 2 * n**3 / best / 1e9
 
 
+def failed(what, result):
+    """A run that failed: its last line of stderr (its own `error: ...` line, or a traceback's end)."""
+    lines = result.stderr.strip().splitlines()
+    last = lines[-1].removeprefix("error: ") if lines else f"exit status {result.returncode}"
+    return TutorialError(f"{what} failed ({last})")
+
+
 def wall(args):
     start = time.perf_counter()
     result = subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True)
     if result.returncode != 0:
-        sys.exit(f"main.py {' '.join(args)} failed:\n{result.stderr}")
+        raise failed(f"main.py {' '.join(args)}", result)
     return time.perf_counter() - start
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--iterations", type=int, default=1000)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--repeats", type=int, default=3, help="runs of each configuration; the best is shown")
+def parse_args(argv=None):
+    p = cli.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--iterations", type=cli.positive_int, default=1000, help="training iterations of each run (%(default)s)"
+    )
+    p.add_argument(
+        "--batch-size",
+        type=cli.positive_int,
+        default=128,
+        help=f"images per iteration, at most {TRAIN_SIZE} (%(default)s)",
+    )
+    p.add_argument(
+        "--repeats",
+        type=cli.positive_int,
+        default=3,
+        help="runs of each configuration; the best is shown (%(default)s)",
+    )
     p.add_argument("--child", choices=["default", "as-published"], help=argparse.SUPPRESS)
-    args = p.parse_args()
+    args = p.parse_args(argv)
+    if args.batch_size > TRAIN_SIZE:
+        p.error(f"argument --batch-size: at most {TRAIN_SIZE} (the training set), got {args.batch_size}")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child, args.iterations, args.batch_size)))
         return
@@ -112,8 +142,10 @@ def main():
         for config, found in runs.items():
             command = [sys.executable, __file__, "--child", config, "--iterations", str(args.iterations)]
             command += ["--batch-size", str(args.batch_size)]
-            out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-            found.append(json.loads(out.strip().splitlines()[-1]))
+            result = subprocess.run(command, capture_output=True, text=True)
+            if result.returncode != 0:
+                raise failed(f"the {config} run", result)
+            found.append(json.loads(result.stdout.strip().splitlines()[-1]))
     results = {}
     for config, found in runs.items():  # best of the repeats: the machine's speed, not its noise
         best = {k: min(r[k] for r in found) for k in ("import", "data", "graph", "train", "test", "total")}
@@ -170,4 +202,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

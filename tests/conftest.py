@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 
@@ -42,3 +43,16 @@ def mnist_copy(tmp_path):
     for f in (ROOT / "MNIST_data").glob("*.gz"):
         shutil.copy(f, target / f.name)
     return target
+
+
+@pytest.fixture
+def odd_paths(tmp_path, monkeypatch):
+    """In tmp_path (the working directory): a loop of symbolic links `loopd`, a pipe, a broken
+    link, a file, and a folder `nx` that nobody but root may read or search."""
+    monkeypatch.chdir(tmp_path)
+    os.symlink("loopd", "loopd")
+    os.mkfifo("fifo.png")
+    os.symlink("nothing-here", "dangling.png")
+    (tmp_path / "notes.txt").write_text("mine\n")
+    (tmp_path / "nx").mkdir(mode=0o000)
+    return tmp_path

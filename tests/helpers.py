@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TUTORIALS = ROOT / "tutorials"
@@ -16,10 +19,10 @@ SCRIPT_ENV = {**os.environ, "MNIST_MIRRORS": "", "PYTHONUNBUFFERED": "1"}
 SCRIPT_ENV.pop("PYTHONPATH", None)  # scripts must find their own modules, as for a user
 
 
-def run_script(script, *args, cwd=None, timeout=600):
+def run_script(script, *args, cwd=None, timeout=600, prefix=()):
     """Run `python <script> args` from the repository root (or `cwd`) and capture its output."""
     return subprocess.run(
-        [sys.executable, str(script), *map(str, args)],
+        [*prefix, sys.executable, str(script), *map(str, args)],
         cwd=cwd or ROOT,
         env=SCRIPT_ENV,
         capture_output=True,
@@ -53,3 +56,17 @@ def assert_one_line_error(result, *fragments, status=2):
 
 
 SHORT_RUN = ["--iterations", "300", "--seed", "0"]
+
+
+# Permission cases: the tests run as root, whom no permission stops, so those run in a process
+# without root's override (util-linux's setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH).
+_SETPRIV = shutil.which("setpriv")
+_DROP = [_SETPRIV, "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+needs_setpriv = pytest.mark.skipif(
+    os.geteuid() == 0 and _SETPRIV is None, reason="as root, permission cases need setpriv (util-linux)"
+)
+
+
+def run_without_root(*args, cwd=None, timeout=600):
+    """`python args` as a user whom file permissions stop (root without its override)."""
+    return run_script(*args, cwd=cwd, timeout=timeout, prefix=_DROP)

@@ -9,7 +9,7 @@ import pytest
 import checkpoints
 import main
 from errors import CheckpointError
-from helpers import MAIN, ROOT, assert_one_line_error, run_script
+from helpers import MAIN, ROOT, assert_one_line_error, needs_setpriv, run_script, run_without_root
 from quiet_tf import tf
 
 FIXED, PUBLISHED = main.architecture(False), main.architecture(True)
@@ -186,3 +186,63 @@ def test_interrupted_note_says_what_was_saved(tmp_path, monkeypatch):
     assert checkpoints.interrupted_note() == "the saved models, if any, are untouched"
     saved, _, _ = save(tmp_path)
     assert checkpoints.interrupted_note() == f"the new model was saved in {saved.folder}"
+
+
+def test_a_saved_model_of_another_architecture_is_one_line(tmp_path):
+    """Never loaded silently: the error says what is saved and what this run builds."""
+    saved, _, _ = save(tmp_path, FIXED)
+    with pytest.raises(CheckpointError) as info:
+        checkpoints.latest(saved.folder, PUBLISHED)  # --checkpoint-dir naming the fixed network's folder
+    assert str(info.value) == (
+        f"{saved.folder} holds the fixed network (784-512-256-128-10), but this run builds the article's network "
+        "as published (784-512-256-128-10); run with --retrain to train a new model"
+    )
+    manifest = json.loads((saved.folder / "manifest.json").read_text())
+    manifest["model"] = {"layers": [784, 10], "as_published": False}  # a model of other layers, by the pointer
+    (saved.folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CheckpointError, match=r"holds the fixed network \(784-10\), but this run builds the fixed"):
+        checkpoints.latest(tmp_path, FIXED)
+
+
+UNREADABLE = """
+import sys
+from pathlib import Path
+import checkpoints, cli, main
+from quiet_tf import tf
+
+def use(folder):
+    net = main.build_graph()
+    with tf.compat.v1.Session(graph=net.graph) as sess:
+        checkpoints.restore(net.saver, sess, checkpoints.latest(Path(folder), main.architecture(False)))
+
+for folder in sys.argv[1:]:
+    try:
+        use(folder)
+    except checkpoints.CheckpointError as exc:
+        print(exc)
+"""
+
+
+@needs_setpriv
+def test_unreadable_pointer_manifest_or_weights_say_permission_denied(tmp_path):
+    """They were reported as "damaged; run with --retrain", which they are not."""
+    folders = [tmp_path / name for name in ("pointer", "manifest", "weights")]
+    unreadable = []
+    for folder in folders:
+        saved, _, _ = save(folder)
+        unreadable.append(
+            {
+                "pointer": folder / "latest-fixed.json",
+                "manifest": saved.folder / "manifest.json",
+                "weights": saved.folder / "model.index",
+            }[folder.name]
+        )
+    for path in unreadable:
+        path.chmod(0)
+    result = run_without_root("-c", UNREADABLE, *folders, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    lines = result.stdout.splitlines()
+    assert lines == [
+        f"cannot read {path.relative_to(tmp_path)} (permission denied); run with --retrain to train a new model"
+        for path in unreadable
+    ]

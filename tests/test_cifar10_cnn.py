@@ -1,8 +1,10 @@
 """tutorials/cifar10_cnn.py: listing 4.2's arithmetic, listing 4.3, the exercise, the CIFAR loader."""
 
 import argparse
+import io
 import pickle
 import re
+import sys
 import tarfile
 
 import numpy as np
@@ -116,3 +118,39 @@ def test_data_dir_that_is_a_plain_file_is_refused_before_loading(tmp_path):
         tar.add(text, arcname="text.png")
     assert cifar10_cnn.cifar_path(str(archive)) == archive  # any tar archive passes; its contents are checked later
     assert cifar10_cnn.cifar_path(str(tmp_path / "nowhere")) == tmp_path / "nowhere"  # reported by the loader
+
+
+def test_offline_the_download_is_one_error_line_and_nothing_on_stdout(tmp_path, monkeypatch, capsys):
+    """Keras printed "Downloading data from https://..." on stdout before the error line. The real
+    keras.datasets.cifar10.load_data runs here, with its cache in tmp_path and name lookups failing
+    as they do offline (and the test setup refusing any connection): nothing leaves this machine."""
+    import socket
+
+    from quiet_tf import tf
+
+    def offline(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
+    loader = sys.modules[tf.keras.datasets.cifar10.load_data.__module__]
+    real_get_file = loader.get_file
+    monkeypatch.setattr(loader, "get_file", lambda *a, **k: real_get_file(*a, **{**k, "cache_dir": str(tmp_path)}))
+    with pytest.raises(input_data.DataError, match="CIFAR-10 is not shipped and could not be downloaded") as info:
+        input_data.load_cifar10()
+    assert "name resolution" in str(info.value)
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+
+
+def test_the_download_line_is_printed_once_the_download_shows_progress():
+    out = io.StringIO()
+    held = input_data._DownloadLineHeldBack(out)
+    held.write("Downloading data from https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz\n")
+    assert out.getvalue() == ""  # not yet: the server has not answered
+    held.write("\r     8192/170498071 0s 0us/step")  # Keras' progress bar: the download has started
+    assert (
+        out.getvalue().splitlines()[0]
+        == "Downloading data from https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+    )
+    assert out.getvalue().endswith("0us/step")
+    assert held.isatty() is False  # Keras asks the real stdout whether to draw a progress bar

@@ -1,13 +1,17 @@
-"""cli.py: flag types and `run`'s exit statuses."""
+"""cli.py: flag types, the shared flags, and `run`'s exit statuses (Ctrl-C, SIGTERM)."""
 
 import argparse
 import io
+import signal
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import cli
 from errors import DataError
+from helpers import SCRIPT_ENV, assert_one_line_error, needs_setpriv, run_without_root
 
 
 @pytest.mark.parametrize("text", ["-1", "4294967296", "1.5", "ten", ""])
@@ -59,3 +63,93 @@ def test_ctrl_c_on_a_terminal_ends_the_progress_bar_line_first(monkeypatch):
 
     status, out, err = run(main, monkeypatch, tty=True)
     assert status == 130 and out.endswith("loss: 0.42\n") and err.startswith("error: interrupted")
+
+
+# --- output flags on paths that cannot be looked at -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "flag_type,text,message",
+    [
+        (cli.output_path, "loopd/p.png", "loopd is a loop of symbolic links"),
+        (cli.output_path, "loopd", None),  # refused for its suffix before anything else
+        (cli.output_path, "fifo.png", "fifo.png is a pipe; give the name of a new or regular file"),
+        (cli.output_path, "dangling.png", "dangling.png is a broken symbolic link; give the name of a new"),
+        (cli.output_path, "notes.txt/p.png", "notes.txt is a file, not a folder"),
+        (
+            cli.output_dir,
+            "loopd",
+            "loopd is a loop of symbolic links",
+        ),  # --log-dir loopd: "logs in loopd", none written
+        (cli.output_dir, "loopd/sub", "loopd is a loop of symbolic links"),
+        (cli.output_dir, "fifo.png", "fifo.png is a pipe, not a folder"),
+    ],
+)
+def test_output_flags_refuse_loops_pipes_and_broken_links(odd_paths, flag_type, text, message):
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        flag_type(text)
+    if message:
+        assert str(info.value).startswith(message), str(info.value)
+    assert cli.output_path("new.png") == Path("new.png") and cli.output_dir("new/deeper") == Path("new/deeper")
+
+
+@needs_setpriv
+def test_output_flags_under_a_folder_the_user_may_not_search(odd_paths):
+    """--plot nx/p.png, --show-input nx/s.png, --checkpoint-dir nx/sub, --log-dir nx/sub and
+    --figure-dir nx/sub ended in a PermissionError traceback from Path.is_dir() or Path.exists()."""
+    code = """
+import cli
+p = cli.ArgumentParser()
+p.add_argument("--plot", type=cli.output_path)
+p.add_argument("--log-dir", type=cli.output_dir)
+cli.run(lambda: p.parse_args(__import__("sys").argv[1:]))
+"""
+    for flag, value in [("--plot", "nx/p.png"), ("--log-dir", "nx/sub"), ("--log-dir", "nx")]:
+        result = run_without_root("-c", code, flag, value, cwd=odd_paths)
+        expected = "folder nx is not writable" if value == "nx" else "cannot read folder nx (permission denied)"
+        assert_one_line_error(result, f"argument {flag}: {expected}")
+
+
+# --- SIGTERM ---------------------------------------------------------------------------------------
+
+SLOW_DRY_RUN = """
+import time
+import cli
+
+def main():
+    print(cli.dry_run_folder(), flush=True)
+    time.sleep(120)
+
+cli.run(main)
+"""
+
+
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
+    """A dry run killed by SIGTERM left its /tmp/tutorial-dry-run-* folder: atexit never ran."""
+    env = {**SCRIPT_ENV, "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_DRY_RUN], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    folder = Path(process.stdout.readline().strip())
+    assert folder.is_dir() and folder.parent == tmp_path
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 143
+    assert process.stderr.read() == "error: terminated (SIGTERM); nothing was saved\n"
+    assert not folder.exists()
+
+
+def test_run_puts_back_the_sigterm_handler_it_found(monkeypatch):
+    before = signal.getsignal(signal.SIGTERM)
+    assert run(lambda: 0, monkeypatch)[0] == 0
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_dry_run_help_says_what_it_writes():
+    def help_of(**kwargs):
+        parser = cli.ArgumentParser()
+        cli.add_common_flags(parser, **kwargs)
+        return next(a.help for a in parser._actions if a.dest == "dry_run")
+
+    assert "writes nothing" in help_of() and "temporary" not in help_of()
+    assert "temporary folder" in help_of(figure_dir=True)
+    assert help_of(dry_run_help="20 epochs") == "20 epochs"

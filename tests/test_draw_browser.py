@@ -53,14 +53,7 @@ def test_a_small_digit_in_a_corner_with_a_thin_pen_is_read(pad, digit, corner):
     assert reading(pad)["digit"] == str(digit)
 
 
-THICK_PEN_SPLIT = pytest.mark.xfail(
-    strict=True,
-    reason="digit_image.prepare splits a thick-pen 8 on a 280×280 canvas into two marks and reads the lower loop "
-    "(pens from about 10 % of the canvas; 4 too from 12 %): a preprocessing bug, reported; remove this mark when fixed",
-)
-
-
-@pytest.mark.parametrize("digit", [d if d != 8 else pytest.param(8, marks=THICK_PEN_SPLIT) for d in range(10)])
+@pytest.mark.parametrize("digit", range(10))
 def test_a_digit_drawn_with_the_thickest_pen_is_read(pad, digit):
     draw(pad, DIGITS[digit], pen=10)  # 10 % of the pad: about MNIST's pen for a digit this size
     settled(pad)

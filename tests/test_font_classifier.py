@@ -143,3 +143,12 @@ def test_every_weight_figure_has_a_title(model):
     assert model in fig.get_suptitle() and "input weights" in fig.get_suptitle()
     ax = fc.output_weights_figure(model, rng.random((128, 5))).axes[0]
     assert ax.get_title() == f"{model}: output weights" and ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_one_epoch_is_one_epoch(tmp_path, capsys):
+    """The title and the summary line said "1 epochs"."""
+    assert fc.epochs_text(1) == "1 epoch" and fc.epochs_text(25) == "25 epochs"
+    ax = fc.accuracy_figure("logistic", np.array([0, 1]), np.array([0.2, 0.3]), np.array([0.2, 0.25])).axes[0]
+    assert ax.get_title() == "logistic: accuracy over 1 epoch"
+    assert fc.main(["--epochs", "1", "--seed", "0", "--figure-dir", str(tmp_path)]) == 0
+    assert "\nlogistic, 1 epoch, softmax cross-entropy on the logits\n" in capsys.readouterr().out

@@ -1,11 +1,17 @@
 """input_data: the drop-in for tensorflow.examples.tutorials.mnist.input_data."""
 
 import gzip
+import os
+import stat
+import subprocess
+import sys
+import tarfile
 
 import numpy as np
 import pytest
 
 import input_data
+from helpers import SCRIPT_ENV, assert_one_line_error, needs_setpriv, run_without_root
 from input_data import DataError, DataSet
 
 
@@ -163,11 +169,24 @@ def test_an_unwritable_cache_is_skipped_not_an_error(mnist_copy, monkeypatch):
 
 
 def test_hints_point_at_the_shipped_copy(tmp_path):
-    with pytest.raises(DataError, match="git checkout -- "):
-        input_data.load_fonts(input_data.ROOT / "data" / "fonts" / "missing.npz")
-    with pytest.raises(DataError, match="use the copy shipped in the repository's data/fonts/") as info:
-        input_data.load_fonts(tmp_path / "elsewhere.npz")
-    assert "git checkout" not in str(info.value)
+    assert "git checkout -- " in input_data._restore_hint(input_data.FONTS_FILE, "fonts")
+    assert "git checkout -- " in input_data._restore_hint(input_data.MNIST_DIR / "t10k-labels-idx1-ubyte.gz", "mnist")
+    # any other file, even beside the shipped one, is pointed at the shipped copy ('git checkout' of a
+    # file git does not know fails)
+    for path in (input_data.ROOT / "data" / "fonts" / "missing.npz", tmp_path / "elsewhere.npz"):
+        with pytest.raises(DataError, match="use the copy shipped in the repository's data/fonts/") as info:
+            input_data.load_fonts(path)
+        assert "git checkout" not in str(info.value)
+
+
+def test_hints_name_the_data_set_being_read_not_the_suffix(tmp_path, monkeypatch):
+    """--data /dev/null or --data . (no .npz suffix) pointed at "the repository's MNIST_data/"; run
+    from the repository root, --data . even said to restore it with 'git checkout -- .'."""
+    monkeypatch.chdir(input_data.ROOT)
+    for path in (".", "/dev/null", tmp_path, tmp_path / "fonts.bin"):
+        with pytest.raises(DataError, match="use the copy shipped in the repository's data/fonts/") as info:
+            input_data.load_fonts(path)
+        assert "MNIST_data" not in str(info.value) and "git checkout" not in str(info.value)
 
 
 def test_hints_never_say_in_dot(tmp_path, monkeypatch):
@@ -182,3 +201,74 @@ def test_validation_size_zero_gives_all_60000_for_training():
     data = input_data.read_data_sets(one_hot=True, validation_size=0)
     assert data.train.images.shape == (60000, 784) and data.validation.images.shape == (0, 784)
     assert data.train.labels[:3].argmax(1).tolist() == [5, 0, 4]
+
+
+# --- pipes, loops and folders the user may not search -------------------------------------------
+
+
+def test_an_mnist_file_that_is_a_pipe_is_refused_and_never_downloaded_over(mnist_copy, tmp_path, monkeypatch):
+    """A .gz that was a pipe was reported "missing and could not be downloaded", and with a mirror
+    set it was downloaded and replaced the user's pipe."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    name = "t10k-labels-idx1-ubyte.gz"
+    (mnist_copy / name).rename(mirror / name)
+    os.mkfifo(mnist_copy / name)
+    monkeypatch.setenv("MNIST_MIRRORS", mirror.as_uri() + "/")  # a download would succeed: it must not happen
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte\.gz: it is a pipe, not a regular file") as info:
+        input_data.load_mnist(mnist_copy)
+    assert "download" not in str(info.value)
+    assert stat.S_ISFIFO(os.stat(mnist_copy / name).st_mode)
+
+
+def test_a_data_folder_that_is_a_loop_is_one_line(tmp_path):
+    """Path.resolve() in the hint raised RuntimeError("Symlink loop") for --data-dir loopd."""
+    loop = tmp_path / "loopd"
+    os.symlink(loop, loop)
+    with pytest.raises(DataError, match=r"loopd is a loop of symbolic links; pass --data-dir"):
+        input_data.load_mnist(loop)
+    with pytest.raises(DataError, match=r"loopd is a loop of symbolic links; use the copy shipped in .*data/fonts/"):
+        input_data.load_fonts(loop)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    os.symlink("train-images-idx3-ubyte.gz", folder / "train-images-idx3-ubyte.gz")  # itself
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte\.gz is a loop of symbolic links"):
+        input_data.load_mnist(folder)
+
+
+def test_font_data_that_is_a_pipe_is_refused_at_once(tmp_path):
+    """--data fifo.png waited forever for a writer."""
+    os.mkfifo(tmp_path / "fifo.png")
+    code = "import cli, input_data; cli.run(lambda: input_data.load_fonts('fifo.png'))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=SCRIPT_ENV, capture_output=True, text=True, timeout=60
+    )
+    assert_one_line_error(result, "cannot read fifo.png: it is a pipe, not a regular file", "data/fonts/")
+
+
+def test_a_cifar_batch_that_is_a_pipe_is_refused(tmp_path):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for name in input_data.CIFAR_BATCHES:
+        os.mkfifo(folder / name)
+    with pytest.raises(DataError, match=r"data_batch_1: it is a pipe, not a regular file"):
+        input_data.load_cifar10(tmp_path)
+    os.symlink("loopd", tmp_path / "loopd")
+    with pytest.raises(DataError, match=r"loopd is a loop of symbolic links"):
+        input_data.load_cifar10(tmp_path / "loopd")
+
+
+@needs_setpriv
+def test_a_data_folder_the_user_may_not_search_is_one_line(tmp_path):
+    """main.py --data-dir nx ended in a PermissionError traceback from Path.is_file()."""
+    (tmp_path / "nx").mkdir(mode=0o000)
+    with tarfile.open(tmp_path / "c.tar.gz", "w:gz"):
+        pass
+    (tmp_path / "c.tar.gz").chmod(0)
+    for call, message, hint in [
+        ("load_mnist('nx')", "cannot read folder nx (permission denied)", "MNIST_data/"),
+        ("load_fonts('nx/fonts.npz')", "cannot read folder nx (permission denied)", "data/fonts/"),
+        ("load_cifar10('c.tar.gz')", "cannot read c.tar.gz (permission denied)", "cifar-10-python.tar.gz"),
+    ]:
+        result = run_without_root("-c", f"import cli, input_data; cli.run(lambda: input_data.{call})", cwd=tmp_path)
+        assert_one_line_error(result, message, hint)

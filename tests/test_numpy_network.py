@@ -1,12 +1,14 @@
 """tutorials/numpy_network.py: gradient checks, the two models against each other, MNIST runs."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
 
 import input_data
-from helpers import TUTORIALS, run_script
+from errors import UsageError
+from helpers import TUTORIALS, assert_one_line_error, run_script
 from tutorials import numpy_network as nn
 
 
@@ -127,3 +129,31 @@ def test_script_prints_a_final_accuracy_when_max_epochs_is_below_eval_every():
     final = re.search(r"^Final error rate (\d\.\d{4}) \(accuracy (\d\.\d{4})\) after epoch 2$", result.stdout, re.M)
     assert final, result.stdout
     assert float(final[1]) + float(final[2]) == pytest.approx(1, abs=1e-4)  # both rounded to 4 places
+
+
+def test_a_diverging_learning_rate_is_an_error_not_numpy_warnings(mnist):
+    """--learning-rate 1e308 printed NumPy's overflow RuntimeWarnings and exited 0 with a NaN network."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any RuntimeWarning of NumPy fails the test
+        with pytest.raises(
+            UsageError, match=r"^training diverged \(.* in epoch 1 .*\); use a smaller --learning-rate$"
+        ):
+            nn.train_and_evaluate(mnist, rate=1e308, limit=50, every=1, epochs_cap=3, show=quiet)
+        # a large rate that saturates the sigmoids without overflowing the weights is no error, and silent
+        history = nn.train_and_evaluate(mnist, rate=50.0, limit=50, every=1, epochs_cap=1, show=quiet)
+        assert len(history) == 1
+
+
+def test_script_with_a_diverging_learning_rate_is_one_line():
+    result = run_script(
+        TUTORIALS / "numpy_network.py",
+        "--part",
+        "mnist",
+        "--limit",
+        "50",
+        "--max-epochs",
+        "1",
+        "--learning-rate",
+        "1e308",
+    )
+    assert_one_line_error(result, "training diverged", "use a smaller --learning-rate")

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 import cli
+import errors
+import files
 import input_data
 from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
@@ -156,10 +158,25 @@ def build_exercise_model():
 # --- Command line -------------------------------------------------------------------------------
 
 
+def _is_tar(path):
+    try:
+        return tarfile.is_tarfile(path)
+    except OSError:  # unreadable: the loader says so, naming the file
+        return True
+
+
 def cifar_path(text):
     """--data-dir: a folder, or a tar archive such as cifar-10-python.tar.gz (checked before any work)."""
     path = cli.input_path(text)
-    if path.is_file() and not tarfile.is_tarfile(path):
+    try:
+        found = files.kind(path)
+    except errors.PathError as exc:  # a loop of symbolic links, a folder the user may not search
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if found not in ("file", "folder", "missing", "broken link"):  # a pipe would hang tarfile
+        raise argparse.ArgumentTypeError(
+            f"{text} is {files.what(found)}; give cifar-10-python.tar.gz or its extracted cifar-10-batches-py folder"
+        )
+    if found == "file" and not _is_tar(path):
         raise argparse.ArgumentTypeError(
             f"{text} is neither a folder nor a tar archive; give cifar-10-python.tar.gz or its extracted "
             "cifar-10-batches-py folder"
@@ -172,7 +189,13 @@ def parse_args(argv=None):
     parser.add_argument(
         "--data-dir", type=cifar_path, help="cifar-10-python.tar.gz or its extracted cifar-10-batches-py folder"
     )
-    cli.add_common_flags(parser, epochs=epochs, limit=True)
+    cli.add_common_flags(
+        parser,
+        epochs=epochs,
+        limit=True,
+        dry_run_help=f"a quick check: {DRY_RUN['epochs']} epoch on a tiny generated dataset (in a temporary folder "
+        f"removed at exit), no download; with --data-dir, on the first {DRY_RUN['limit']} images of your copy",
+    )
     parser.add_argument("--listing", choices=["4.2", "4.3"], default="4.3", help="which listing (%(default)s)")
     parser.add_argument("--exercise", action="store_true", help="print exercise 2's output shape")
     args = parser.parse_args(argv)

@@ -160,6 +160,11 @@ def confusion_matrix(predicted, actual, n=n_fonts):
     return conf
 
 
+def epochs_text(n):
+    """'1 epoch', '25 epochs'."""
+    return f"{n} epoch{'' if n == 1 else 's'}"
+
+
 # --- Figures ------------------------------------------------------------------------------------
 
 
@@ -183,7 +188,7 @@ def accuracy_figure(model, steps, train_acc, test_acc):
     fig, ax = plt.subplots()
     ax.plot(steps, train_acc, "bo", markersize=3, label="train")
     ax.plot(steps, test_acc, "rx", markersize=4, label="validation")
-    ax.set(xlabel="epoch", ylabel="accuracy", title=f"{model}: accuracy over {steps[-1]} epochs")
+    ax.set(xlabel="epoch", ylabel="accuracy", title=f"{model}: accuracy over {epochs_text(steps[-1])}")
     ax.legend(loc="lower right")
     return fig
 
@@ -266,7 +271,11 @@ def parse_args(argv=None):
     parser.add_argument("--learning-rate", type=cli.positive_float, help="gradient descent step (the book's per model)")
     parser.add_argument("--as-published", action="store_true", help="the book's double-softmax loss")
     parser.add_argument("--data", type=cli.input_path, default=input_data.FONTS_FILE, help="the font data .npz")
-    cli.add_common_flags(parser, figure_dir=True)  # --seed, --figure-dir, --dry-run
+    cli.add_common_flags(  # --seed, --figure-dir, --dry-run
+        parser,
+        figure_dir=True,
+        dry_run_help=f"a quick check: {DRY_RUN['epochs']} epochs, the figures in a temporary folder removed at exit",
+    )
     args = parser.parse_args(argv)
     args.epochs = args.epochs or MODELS[args.model]["epochs"]
     if args.dry_run:
@@ -293,7 +302,7 @@ def main(argv=None):
     _, train_acc, test_acc = history
     conf = confusion_matrix(predicted, test_data[1].argmax(1))
     loss = "the book's double-softmax loss" if args.as_published else "softmax cross-entropy on the logits"
-    print(f"\n{args.model}, {args.epochs} epochs, {loss}")
+    print(f"\n{args.model}, {epochs_text(args.epochs)}, {loss}")
     print(f"Final accuracy: train {train_acc[-1]:.4f}, validation {test_acc[-1]:.4f}")
     print("Confusion matrix (rows: actual font, columns: predicted font), validation set:")
     print("        " + "".join(f"{j:>6}" for j in range(n_fonts)))

@@ -28,6 +28,7 @@ import numpy as np
 
 import cli
 import input_data
+from errors import UsageError
 
 # --- Parameters (the text's values) -------------------------------------------------------------
 learning_rate = 0.3
@@ -40,7 +41,8 @@ DRY_RUN = {"object_epochs": 200, "limit": 200, "max_epochs": 2}  # --dry-run: th
 
 
 def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
+    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for x < -88 (float32): 1 / inf is the right 0
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 def network_error(vec1, vec2):
@@ -334,6 +336,10 @@ class VectorNetwork:
         for layer in self.layers:
             layer.update(rate)
 
+    def is_finite(self):
+        """False once a step too large has overflowed a weight (training has diverged)."""
+        return all(np.isfinite(layer.W).all() and np.isfinite(layer.b).all() for layer in self.layers)
+
     def gradient_check(self, sample_feature, sample_label, show=print):
         """Back-propagation against centred differences for every weight and bias; the largest
         relative error."""
@@ -384,7 +390,13 @@ def train_and_evaluate(
     history, last_error_ratio, stopped = [], 1.0, False
     for epoch in range(1, epochs_cap + 1):
         start = time.perf_counter()
-        network.train(train_labels, train_data_set, rate, 1, batch_size)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow ends in the weights, checked next
+            network.train(train_labels, train_data_set, rate, 1, batch_size)
+        if not network.is_finite():
+            raise UsageError(
+                f"training diverged (the weights overflowed to infinity or NaN in epoch {epoch} at learning "
+                f"rate {rate:g}); use a smaller --learning-rate"
+            )
         show(f"epoch {epoch} finished in {time.perf_counter() - start:.1f} s")
         if epoch % every == 0:
             error_ratio = evaluate(network, test_data_set, mnist.test.labels)
