@@ -277,3 +277,20 @@ def test_as_published_trains_its_own_model_first_and_serves_it(tmp_path):
     assert "Model: the article&#x27;s network as published (784-512-256-128-10)" in page
     assert status == 200 and len(answer["probabilities"]) == 10 and np.array(answer["input"]).shape == (28, 28)
     assert list(tmp_path.glob("latest-as-published.json"))
+
+
+def test_a_browser_is_opened_only_where_there_is_a_screen(monkeypatch):
+    opened = []
+    monkeypatch.setattr(draw.webbrowser, "open", lambda url: opened.append(url) or True)
+    monkeypatch.setattr(draw.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert not draw.has_a_browser()  # a text browser would take over the terminal the server prints in
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert draw.has_a_browser()
+    draw.open_browser("http://127.0.0.1:8000/")
+    for _ in range(100):
+        if opened:
+            break
+        time.sleep(0.01)
+    assert opened == ["http://127.0.0.1:8000/"]
