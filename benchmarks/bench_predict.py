@@ -11,7 +11,7 @@ wall time (best of 3) and the process's peak memory; then one call predicting 1,
 from __future__ import annotations
 
 import argparse
-import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,16 +40,22 @@ def photo(size, seed=0):
     return Image.fromarray(np.clip(paper, 0, 255).astype(np.uint8)).convert("RGB")
 
 
+PEAK = (  # main.py as `python main.py` runs it, then its peak RSS (VmHWM: ru_maxrss would count this process's fork)
+    "import atexit, re, runpy, sys; atexit.register(lambda: print('peak-rss', re.search(r'VmHWM:\\s+(\\d+)', "
+    "open('/proc/self/status').read()).group(1), file=sys.stderr)); sys.argv = sys.argv[1:]; "
+    "runpy.run_path(sys.argv[0], run_name='__main__')"
+)
+
+
 def run(args):
     """Wall seconds and peak RSS (MiB) of one `python main.py args` process."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *map(str, args)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    _, status, usage = os.wait4(proc.pid, 0)
+    result = subprocess.run([sys.executable, "-c", PEAK, str(ROOT / "main.py"), *map(str, args)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
     wall = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(f"main.py {' '.join(map(str, args))} failed: {proc.stderr.read().decode()}")
-    return wall, usage.ru_maxrss / 1024
+    if result.returncode != 0:
+        raise SystemExit(f"main.py {' '.join(map(str, args))} failed: {result.stderr}")
+    return wall, int(result.stderr.split("peak-rss")[-1]) / 1024
 
 
 def main():
@@ -91,6 +97,7 @@ def main():
     wall, rss = run(["--predict", *sorted(many.iterdir()), "--checkpoint-dir", checkpoint_dir])
     print(f"1,000 photos of 0.1-0.2 MP in one --predict call: {wall:.1f} s ({wall / 1000 * 1000:.0f} ms a file "
           f"with TensorFlow's import), peak RSS {rss:.0f} MiB")  # fmt: skip
+    shutil.rmtree(work)
 
 
 if __name__ == "__main__":
