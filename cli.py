@@ -169,6 +169,13 @@ def input_path(text: str) -> Path:
     return Path(text)
 
 
+def input_file(text: str) -> Path:
+    """An input file flag (--predict): must be named (what it holds is checked on use)."""
+    if not text:
+        raise argparse.ArgumentTypeError("empty file name")
+    return Path(text)
+
+
 # --- the flags the tutorials share ---------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ def parse(argv, n_iterations, batch_size, learning_rate, dropout):
     p.add_argument("--dropout", type=cli.keep_probability, default=dropout, help="keep probability (%(default)s)")
     p.add_argument("--seed", type=cli.seed, help="same seed, same numbers (on the same machine and versions)")
     p.add_argument("--data-dir", type=cli.input_path, default=input_data.MNIST_DIR, help="the MNIST .gz files")
-    p.add_argument("--predict", nargs="+", type=cli.input_path, metavar="FILE", help="your own images of digits")
+    p.add_argument("--predict", nargs="+", type=cli.input_file, metavar="FILE", help="your own images of digits")
     p.add_argument("--show-input", type=cli.output_path, metavar="PATH.png", help="save what the network saw")
     p.add_argument("--as-published", action="store_true", help="the article's exact graph and image recipe")
     p.add_argument("--retrain", action="store_true", help="with --predict: train even if a model is saved")
