@@ -425,18 +425,15 @@ def as_published(path: Path | str) -> np.ndarray:
 # --- showing what the network saw ----------------------------------------------------------------
 
 
-def _grey_png(pixels: np.ndarray, path: Path) -> Path:
-    with atomic_path(path) as tmp:
-        Image.fromarray(pixels, mode="L").save(tmp, format="PNG")
-    return path
-
-
 def save_input(image28: np.ndarray, path: Path | str) -> Path:
     """Save the 28×28 the network saw as a greyscale PNG (white ink on black, as MNIST stores it)."""
     pixels = np.clip(np.asarray(image28, dtype=np.float64).reshape(28, 28), 0, 255)
     if pixels.max() <= 1.0:
         pixels = pixels * 255
-    return _grey_png(pixels.round().astype(np.uint8), Path(path))
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        Image.fromarray(pixels.round().astype(np.uint8), mode="L").save(tmp, format="PNG")
+    return path
 
 
 SHEET_HEIGHT = 224  # each panel of the contact sheet
