@@ -33,6 +33,7 @@ import digit_image
 import files
 import input_data
 import main
+import prediction
 from errors import ImageError, ImageTooLargeError, NoDigitError, UsageError
 
 PAGE = files.ROOT / "draw.html"
@@ -437,7 +438,7 @@ def serve(argv=None):
     try:
         model = Model(args)
         if not model.trained_now:
-            print(f"Using {model.describe()} ({files.display_path(model.saved.folder)})")
+            prediction.say_model(model.saved, [])  # the line main.py --predict prints
         server.model = model
         server.page = render_page(model.describe())
         url = server.addresses.url()
