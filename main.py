@@ -15,14 +15,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
-import checkpoints
-import cli
-import files
-import input_data
-import main_flags
-import prediction
-from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
-from training_log import TrainingLog
+from tutorial_kit import checkpoints, cli, files, input_data, main_flags, prediction
+from tutorial_kit.quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
+from tutorial_kit.training_log import TrainingLog
 
 # Parameters (the article's names and values; the flags override them)
 n_input = 784  # input layer (28x28 pixels)

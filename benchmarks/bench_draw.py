@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image
 
 import draw
-import input_data
+from tutorial_kit import draw_server, input_data
 
 
 def drawings(count: int, side: int) -> tuple[list[bytes], np.ndarray]:
@@ -53,16 +53,16 @@ def timed(function, *args):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--requests", type=int, default=200, help="drawings per size (200)")
-    p.add_argument("--checkpoint-dir", default=str(draw.files.ROOT / "checkpoints"), help="saved models")
+    p.add_argument("--checkpoint-dir", default=str(draw_server.files.ROOT / "checkpoints"), help="saved models")
     args = p.parse_args()
 
     server_args = draw.parse_args(["--port", "0", "--no-browser", "--checkpoint-dir", args.checkpoint_dir])
-    server = draw.bind("127.0.0.1", 0)
+    server = draw_server.bind("127.0.0.1", 0)
     start = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):  # "There is no saved model ... training one first"
         model = draw.Model(server_args)
     print(f"{model.describe()}: loaded in {time.perf_counter() - start:.1f} s")
-    server.model, server.page = model, draw.render_page(model.describe())
+    server.model, server.page = model, draw_server.render_page(model.describe())
     threading.Thread(target=server.serve_forever, daemon=True).start()
     connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
 
@@ -70,7 +70,7 @@ def main():
         pngs, labels = drawings(args.requests, side)
         prepare, run, whole, right = [], [], [], 0
         for body, label in zip(pngs, labels, strict=True):
-            prepared, seconds = timed(draw.prepare_drawing, body)
+            prepared, seconds = timed(draw_server.prepare_drawing, body)
             prepare.append(seconds)
             _, seconds = timed(model.probabilities, prepared.image)
             run.append(seconds)

@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import cli
-from errors import TutorialError
+from tutorial_kit import cli
+from tutorial_kit.errors import TutorialError
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAIN_SIZE = 55000  # main.py's training split: the largest batch
@@ -41,11 +41,11 @@ def training_flops(iterations, batch_size):
 def child(config, iterations, batch_size):
     """One configuration, timed phase by phase, in this process."""
     t0 = time.perf_counter()
-    from quiet_tf import tf
+    from tutorial_kit.quiet_tf import tf
 
     t_import = time.perf_counter()
-    import input_data
     import main
+    from tutorial_kit import input_data
 
     mnist = input_data.read_data_sets(input_data.MNIST_DIR, one_hot=True, seed=0)
     t_data = time.perf_counter()

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-import digit_image
+from tutorial_kit import digit_image
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"28×28 PNG": (28, 28), "3 MP JPEG": (2048, 1536), "12 MP JPEG": (4000, 3000), "48 MP JPEG": (8000, 6000)}

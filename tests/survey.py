@@ -18,15 +18,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-import checkpoints
-import digit_image
-import files
-import input_data
 import main
 import photos
 from drawing import DIGITS, draw_digit
-from errors import ImageError
-from quiet_tf import tf
+from tutorial_kit import checkpoints, digit_image, files, input_data
+from tutorial_kit.errors import ImageError
+from tutorial_kit.quiet_tf import tf
 
 
 def clean_scene(strokes, rng):

@@ -6,11 +6,11 @@ import threading
 import numpy as np
 import pytest
 
-import checkpoints
 import main
-from errors import CheckpointError
 from helpers import MAIN, ROOT, assert_one_line_error, needs_setpriv, run_script, run_without_root
-from quiet_tf import tf
+from tutorial_kit import checkpoints
+from tutorial_kit.errors import CheckpointError
+from tutorial_kit.quiet_tf import tf
 
 FIXED, PUBLISHED = main.architecture(False), main.architecture(True)
 IMAGES = np.random.default_rng(0).random((5, 784), dtype=np.float32)
@@ -207,8 +207,9 @@ def test_a_saved_model_of_another_architecture_is_one_line(tmp_path):
 UNREADABLE = """
 import sys
 from pathlib import Path
-import checkpoints, cli, main
-from quiet_tf import tf
+import main
+from tutorial_kit import checkpoints, cli
+from tutorial_kit.quiet_tf import tf
 
 def use(folder):
     net = main.build_graph()

@@ -10,8 +10,8 @@ import tarfile
 import numpy as np
 import pytest
 
-import input_data
 from helpers import TUTORIALS, assert_one_line_error, run_script
+from tutorial_kit import input_data
 from tutorials import cifar10_cnn
 
 
@@ -88,7 +88,7 @@ def test_missing_or_damaged_cifar_is_one_line(tmp_path):
 
 
 def test_failed_download_is_one_clear_error(monkeypatch):
-    from quiet_tf import tf
+    from tutorial_kit.quiet_tf import tf
 
     def offline():  # what keras.utils.get_file raises when it cannot reach the host
         raise Exception("URL fetch failure on https://example.invalid/cifar-10-python.tar.gz: None -- no network")
@@ -126,7 +126,7 @@ def test_offline_the_download_is_one_error_line_and_nothing_on_stdout(tmp_path, 
     as they do offline (and the test setup refusing any connection): nothing leaves this machine."""
     import socket
 
-    from quiet_tf import tf
+    from tutorial_kit.quiet_tf import tf
 
     def offline(*args, **kwargs):
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")

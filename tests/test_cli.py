@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import cli
-from errors import DataError
 from helpers import SCRIPT_ENV, assert_one_line_error, needs_setpriv, run_without_root
+from tutorial_kit import cli
+from tutorial_kit.errors import DataError
 
 
 @pytest.mark.parametrize("text", ["-1", "4294967296", "1.5", "ten", ""])
@@ -98,7 +98,7 @@ def test_output_flags_under_a_folder_the_user_may_not_search(odd_paths):
     """--plot nx/p.png, --show-input nx/s.png, --checkpoint-dir nx/sub, --log-dir nx/sub and
     --figure-dir nx/sub ended in a PermissionError traceback from Path.is_dir() or Path.exists()."""
     code = """
-import cli
+from tutorial_kit import cli
 p = cli.ArgumentParser()
 p.add_argument("--plot", type=cli.output_path)
 p.add_argument("--log-dir", type=cli.output_dir)
@@ -114,7 +114,7 @@ cli.run(lambda: p.parse_args(__import__("sys").argv[1:]))
 
 SLOW_DRY_RUN = """
 import time
-import cli
+from tutorial_kit import cli
 
 def main():
     print(cli.dry_run_folder(), flush=True)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import digit_image
 import photos
 from drawing import DIGITS, TWO, draw_digit
-from errors import ImageError, ImageTooLargeError, NoDigitError
+from tutorial_kit import digit_image
+from tutorial_kit.errors import ImageError, ImageTooLargeError, NoDigitError
 
 
 def saved(im, path, **kwargs):
@@ -142,7 +142,7 @@ def test_decompression_bomb(tmp_path):
 def test_article_recipe_is_raw_inverted_pixels_and_needs_28x28(tmp_path):
     path = tmp_path / "two.png"
     draw_digit(TWO, (28, 28)).convert("L").save(path)
-    pixels = digit_image.as_published(path)
+    pixels = digit_image.as_published(path).images.ravel()
     assert pixels.shape == (784,) and pixels.max() == 255  # 0-255: the article's scaling bug
     np.testing.assert_array_equal(pixels, 255 - np.asarray(Image.open(path)).ravel())
     draw_digit(TWO, (56, 56)).save(path)

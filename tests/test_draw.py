@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import digit_image
 import draw
 from browser import DRAW, DrawServer
 from drawing import SEVEN, draw_digit
 from helpers import assert_one_line_error, run_script
+from tutorial_kit import digit_image, draw_server
 
 
 @pytest.fixture(scope="module")
@@ -168,24 +168,26 @@ def test_the_host_may_be_named_as_printed_or_localhost(server):
 
 
 def test_the_addresses_a_server_answers_to():
-    loopback = draw.Addresses("127.0.0.1", 8000)
+    loopback = draw_server.Addresses("127.0.0.1", 8000)
     assert loopback.url() == "http://127.0.0.1:8000/"
     assert all(map(loopback.allows, ["127.0.0.1:8000", "localhost:8000", "LOCALHOST:8000", "[::1]:8000"]))
     assert not any(map(loopback.allows, [None, "", "127.0.0.1", "192.168.1.2:8000", "evil.example:8000", "a@b:8000"]))
     assert loopback.allows_origin(None) and loopback.allows_origin("http://127.0.0.1:8000")
     assert not loopback.allows_origin("http://evil.example") and not loopback.allows_origin("null")
-    everywhere = draw.Addresses("0.0.0.0", 8000)
+    everywhere = draw_server.Addresses("0.0.0.0", 8000)
     assert everywhere.allows("192.168.1.2:8000") and everywhere.allows("127.0.0.1:8000")
     assert not everywhere.allows("rebound.attacker.example:8000")  # a name: it may point anywhere
-    assert draw.Addresses("::1", 80).url() == "http://[::1]:80/" and draw.Addresses("::1", 80).allows("[::1]")
+    assert draw_server.Addresses("::1", 80).url() == "http://[::1]:80/" and draw_server.Addresses("::1", 80).allows(
+        "[::1]"
+    )
 
 
 def test_the_page_is_one_self_contained_file(server):
     status, response, page = ask(server, "GET", "/")
     assert status == 200 and response.getheader("Content-Type") == "text/html; charset=utf-8"
     assert "default-src 'none'" in response.getheader("Content-Security-Policy")
-    assert page.replace(draw.MODEL_MARK, "") == page  # the model is named in the page
-    source = Path(draw.PAGE).read_text()
+    assert page.replace(draw_server.MODEL_MARK, "") == page  # the model is named in the page
+    source = Path(draw_server.PAGE).read_text()
     for text in (page, source):
         assert not re.search(r"https?://", text, re.I)  # no CDN, no font, no link of any kind
         assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", text, re.I)
@@ -281,14 +283,14 @@ def test_as_published_trains_its_own_model_first_and_serves_it(tmp_path):
 
 def test_a_browser_is_opened_only_where_there_is_a_screen(monkeypatch):
     opened = []
-    monkeypatch.setattr(draw.webbrowser, "open", lambda url: opened.append(url) or True)
-    monkeypatch.setattr(draw.sys, "platform", "linux")
+    monkeypatch.setattr(draw_server.webbrowser, "open", lambda url: opened.append(url) or True)
+    monkeypatch.setattr(draw_server.sys, "platform", "linux")
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    assert not draw.has_a_browser()  # a text browser would take over the terminal the server prints in
+    assert not draw_server.has_a_browser()  # a text browser would take over the terminal the server prints in
     monkeypatch.setenv("DISPLAY", ":0")
-    assert draw.has_a_browser()
-    draw.open_browser("http://127.0.0.1:8000/")
+    assert draw_server.has_a_browser()
+    draw_server.open_browser("http://127.0.0.1:8000/")
     for _ in range(100):
         if opened:
             break

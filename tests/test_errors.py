@@ -6,10 +6,9 @@ import sys
 
 import pytest
 
-import cli
-import errors
+from tutorial_kit import cli, errors
 
-ERRORS = [cls for _, cls in inspect.getmembers(errors, inspect.isclass) if cls.__module__ == "errors"]
+ERRORS = [cls for _, cls in inspect.getmembers(errors, inspect.isclass) if cls.__module__ == "tutorial_kit.errors"]
 
 
 def test_the_error_kinds_are_all_there():

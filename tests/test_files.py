@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-import files
-from errors import PathError, UsageError
 from helpers import assert_one_line_error, needs_setpriv, run_without_root
+from tutorial_kit import files
+from tutorial_kit.errors import PathError, UsageError
 
 
 def test_a_write_that_fails_late_is_one_line(tmp_path):
@@ -99,8 +99,8 @@ def test_reading_a_pipe_never_waits_for_a_writer(odd_paths):
 def test_a_folder_the_user_may_not_search_is_named(odd_paths):
     """Path.exists() and Path.is_file() raise PermissionError under a folder the user may not search."""
     code = """
-import files
-from errors import PathError
+from tutorial_kit import files
+from tutorial_kit.errors import PathError
 for path in ("nx/p.png", "nx/sub/deeper"):
     try:
         files.kind(path)

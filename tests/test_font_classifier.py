@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from helpers import TUTORIALS, assert_one_line_error, run_script
-from quiet_tf import tf
+from tutorial_kit.quiet_tf import tf
 from tutorials import font_classifier as fc
 
 

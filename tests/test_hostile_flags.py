@@ -17,8 +17,8 @@ import subprocess
 
 import pytest
 
-import cli
 from helpers import MAIN, ROOT, TUTORIALS, assert_one_line_error, needs_setpriv, run_script, run_without_root
+from tutorial_kit import cli
 
 T = TUTORIALS
 BENCH_MAIN = ROOT / "benchmarks" / "bench_main.py"
@@ -215,7 +215,7 @@ UNSEARCHABLE = [
 ]
 DRIVER = """
 import contextlib, importlib, io, json, sys, traceback
-import cli
+from tutorial_kit import cli
 results = []
 for name, argv in json.loads(sys.argv[1]):
     module = importlib.import_module(name)

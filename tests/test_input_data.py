@@ -10,9 +10,9 @@ import tarfile
 import numpy as np
 import pytest
 
-import input_data
 from helpers import SCRIPT_ENV, assert_one_line_error, needs_setpriv, run_without_root
-from input_data import DataError, DataSet
+from tutorial_kit import input_data
+from tutorial_kit.input_data import DataError, DataSet
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +155,7 @@ def test_font_data(tmp_path):
 def test_an_unwritable_cache_is_skipped_not_an_error(mnist_copy, monkeypatch):
     from contextlib import contextmanager
 
-    import errors
+    from tutorial_kit import errors
 
     @contextmanager
     def refusing(path):

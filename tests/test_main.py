@@ -55,7 +55,7 @@ def test_same_seed_same_numbers_and_plot_and_tensorboard(trained, tmp_path):
         assert im.size[0] > 300 and im.size[1] > 200
     events = list(logs.glob("events.out.tfevents.*"))
     assert len(events) == 1 and events[0].stat().st_size > 10_000  # the graph and the summaries
-    from quiet_tf import tf
+    from tutorial_kit.quiet_tf import tf
 
     tags = {v.tag for e in tf.compat.v1.train.summary_iterator(str(events[0])) for v in e.summary.value}
     assert tags == {"loss", "accuracy"}
@@ -72,7 +72,7 @@ def ancestors(tensor):
 
 
 def adam_learning_rate(net):
-    from quiet_tf import tf
+    from tutorial_kit.quiet_tf import tf
 
     adam = next(op for op in net.graph.get_operations() if op.type == "ResourceApplyAdam")
     with tf.compat.v1.Session(graph=net.graph) as sess:

@@ -2,8 +2,8 @@
 
 import pytest
 
-import input_data
 from helpers import TUTORIALS, assert_one_line_error, run_script
+from tutorial_kit import input_data
 from tutorials import mnist_cnn
 
 
@@ -25,7 +25,7 @@ def test_cnn_shapes():
 
 
 def test_short_cnn_run_and_running_versus_per_evaluation_accuracy():
-    from quiet_tf import tf
+    from tutorial_kit.quiet_tf import tf
 
     data = input_data.read_data_sets(one_hot=True, seed=0)
     test_feed_x, test_feed_y = data.test.images[:1000], data.test.labels[:1000]

@@ -6,9 +6,9 @@ import warnings
 import numpy as np
 import pytest
 
-import input_data
-from errors import UsageError
 from helpers import TUTORIALS, assert_one_line_error, run_script
+from tutorial_kit import input_data
+from tutorial_kit.errors import UsageError
 from tutorials import numpy_network as nn
 
 

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-import prediction
-from errors import UsageError
+from tutorial_kit import prediction
+from tutorial_kit.errors import UsageError
 
 
 def probabilities(**digits):

@@ -6,7 +6,7 @@ from helpers import run_script
 # (to_float, softmax_cross_entropy_with_logits v1) when TensorFlow is imported plainly.
 QUIET = """
 import sys
-from quiet_tf import tf
+from tutorial_kit.quiet_tf import tf
 
 graph = tf.Graph()
 with graph.as_default():

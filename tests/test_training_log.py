@@ -30,7 +30,7 @@ def test_tensorboard_from_the_requirements_reads_the_runs_events(tmp_path):
 
 
 def test_plot_has_the_printed_points(tmp_path):
-    from training_log import plot_history
+    from tutorial_kit.training_log import plot_history
 
     path = plot_history([(0, 2.3, 0.1), (100, 0.9, 0.7), (200, 0.5, 0.85)], tmp_path / "curves.png")
     with Image.open(path) as im:

@@ -15,9 +15,8 @@ import math
 
 import numpy as np
 
-import cli
-import files
-from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
+from tutorial_kit import cli, files
+from tutorial_kit.quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # --- Parameters (the book's values) -------------------------------------------------------------
 size = 5

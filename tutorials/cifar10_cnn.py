@@ -20,11 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-import cli
-import errors
-import files
-import input_data
-from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
+from tutorial_kit import cli, errors, files, input_data
+from tutorial_kit.quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # --- Parameters (the book's values) -------------------------------------------------------------
 batch_size = 32

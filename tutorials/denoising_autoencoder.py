@@ -15,10 +15,8 @@ import argparse
 
 import numpy as np
 
-import cli
-import files
-import input_data
-from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
+from tutorial_kit import cli, files, input_data
+from tutorial_kit.quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # --- Parameters (the book's values) -------------------------------------------------------------
 p = 0.5  # probability of keeping a pixel

@@ -25,10 +25,8 @@ from types import SimpleNamespace
 import numpy as np
 from tqdm import tqdm
 
-import cli
-import files
-import input_data
-from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
+from tutorial_kit import cli, files, input_data
+from tutorial_kit.quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # --- Parameters (the book's values) -------------------------------------------------------------
 n_pixels = 36 * 36  # 1296

@@ -13,10 +13,8 @@ and validates on the 10,000 test images, as the post does.
 import argparse
 import shutil
 
-import cli
-import files
-import input_data
-from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
+from tutorial_kit import cli, files, input_data
+from tutorial_kit.quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # --- Parameters (the post's values) --------------------------------------------------------------
 n_hidden = 500

@@ -20,9 +20,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-import cli
-import input_data
-from quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
+from tutorial_kit import cli, input_data
+from tutorial_kit.quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
 
 # --- Parameters (the text's values) -------------------------------------------------------------
 steps = 1000

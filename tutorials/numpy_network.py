@@ -26,9 +26,8 @@ from functools import reduce
 
 import numpy as np
 
-import cli
-import input_data
-from errors import UsageError
+from tutorial_kit import cli, input_data
+from tutorial_kit.errors import UsageError
 
 # --- Parameters (the text's values) -------------------------------------------------------------
 learning_rate = 0.3

@@ -24,10 +24,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from errors import CheckpointError, PathError
-from files import atomic_path, display_path, make_folder, read_file, reason, what
-from files import kind as path_kind
-from quiet_tf import tf  # every importer (main.py) builds a TensorFlow graph anyway
+from tutorial_kit.errors import CheckpointError, PathError
+from tutorial_kit.files import atomic_path, display_path, make_folder, read_file, reason, what
+from tutorial_kit.files import kind as path_kind
+from tutorial_kit.quiet_tf import tf  # every importer (main.py) builds a TensorFlow graph anyway
 
 WRITER = "classic-tf1-tutorials main.py"  # the manifest mark: only folders with it are ever deleted
 CLEARLY_WORSE = 0.02  # a new model this much less accurate than the one it replaces is reported

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-import digit_image
-from cli import error
-from errors import ImageError, UsageError
-from files import display_path
+from tutorial_kit import digit_image
+from tutorial_kit.cli import error
+from tutorial_kit.errors import ImageError, UsageError
+from tutorial_kit.files import display_path
 
 UNSURE = 0.6  # below this top probability, the runner-up is shown too
 TRAINING_FLAGS = ("--iterations", "--batch-size", "--learning-rate", "--dropout", "--seed", "--data-dir", "--plot",
@@ -100,8 +100,8 @@ def report_all(prepared: list[tuple], probabilities: np.ndarray, test_image: boo
 
 
 def pixels(item) -> np.ndarray:
-    """The 784 inputs of a prepared image (a Prepared, or the article's raw pixels)."""
-    return np.ravel(getattr(item, "image", item))
+    """The 784 inputs of a prepared image's (first) digit."""
+    return np.ravel(item.image)
 
 
 def answer(probabilities: np.ndarray) -> str:
@@ -116,14 +116,14 @@ def answer(probabilities: np.ndarray) -> str:
 def report(name: str, item, probabilities: np.ndarray, show_path: Path | None) -> None:
     """The prediction line for one image, and what --show-input saved."""
     line = f"Prediction for {name}: {answer(probabilities)}"
-    objects = getattr(item, "objects", 1)
+    objects = item.objects
     if objects > 1:
         line += f" [the largest of {objects} separate marks in the picture; one digit per picture works best]"
     print(line)
     if show_path is not None:
         digit_image.save_input(pixels(item), show_path)
         saved = [display_path(show_path)]
-        if hasattr(item, "image"):
+        if item.picture is not None:
             digit_image.save_contact_sheet(item, sheet_path(show_path))
             saved.append(f"{display_path(sheet_path(show_path))} (what was found in the picture)")
         print(f"  the 28×28 input it saw is saved in {' and '.join(saved)}")

@@ -18,8 +18,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from errors import PathError, TutorialError
-from files import FIGURES, kind, what, why_not_writable
+from tutorial_kit.errors import PathError, TutorialError
+from tutorial_kit.files import FIGURES, kind, what, why_not_writable
 
 
 def error(message: str) -> None:

@@ -29,8 +29,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from errors import DataError, PathError, UsageError
-from files import ROOT, atomic_path, display_path, kind, make_folder, read_file, reason, what
+from tutorial_kit.errors import DataError, PathError, UsageError
+from tutorial_kit.files import ROOT, atomic_path, display_path, kind, make_folder, read_file, reason, what
 
 MNIST_DIR = ROOT / "MNIST_data"
 FONTS_FILE = ROOT / "data" / "fonts" / "data_with_labels.npz"
@@ -284,7 +284,9 @@ def load_cifar10(data_dir: Path | str | None = None):
     """
     if data_dir is None:
         try:
-            from quiet_tf import tf  # lazily: numpy_network reads MNIST here and must not import TensorFlow
+            from tutorial_kit.quiet_tf import (
+                tf,  # lazily: numpy_network reads MNIST here and must not import TensorFlow
+            )
 
             with contextlib.redirect_stdout(_DownloadLineHeldBack(sys.stdout)) as out:
                 (x_train, y_train), (x_test, y_test) = tf.keras.datasets.cifar10.load_data()

@@ -3,8 +3,8 @@ loss/accuracy curves as a PNG (--plot)."""
 
 from __future__ import annotations
 
-from errors import UsageError
-from files import display_path, pyplot, save_figure
+from tutorial_kit.errors import UsageError
+from tutorial_kit.files import display_path, pyplot, save_figure
 
 
 class TrainingLog:
@@ -15,7 +15,7 @@ class TrainingLog:
         self.writer = None
         self.log_dir = log_dir
         if log_dir is not None:
-            from quiet_tf import tf
+            from tutorial_kit.quiet_tf import tf
 
             try:
                 self.writer = tf.compat.v1.summary.FileWriter(str(log_dir), graph)

@@ -3,9 +3,7 @@ saved models and logs. Defaults come from main.py's Parameters, declared there o
 
 from __future__ import annotations
 
-import cli
-import files
-import input_data
+from tutorial_kit import cli, files, input_data
 
 MNIST_TRAIN = 55000  # the training set: a batch can be no larger
 

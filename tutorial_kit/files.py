@@ -15,9 +15,9 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from errors import PathError, UsageError
+from tutorial_kit.errors import PathError, UsageError
 
-ROOT = Path(__file__).resolve().parent  # the repository root
+ROOT = Path(__file__).resolve().parent.parent  # the repository root
 FIGURES = ROOT / "figures"  # where the tutorials save their figures (git-ignored)
 
 

@@ -18,22 +18,18 @@ then does what MNIST did to its digits:
 
 from __future__ import annotations
 
-import io
 import math
-import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFilter
 from scipy import ndimage
 
-import files
-from errors import ImageError, ImageTooLargeError, NoDigitError, PathError
-from files import atomic_path, display_path
+from tutorial_kit.errors import ImageError, NoDigitError
+from tutorial_kit.files import atomic_path, display_path
+from tutorial_kit.image_file import WORK_SIDE, open_image, read_image
 
-WORK_SIDE = 800  # pictures are analysed at most this large: a 48-megapixel photo costs what a screenshot does
 MIN_CONTRAST = 0.15  # ink must be 15 % darker (or lighter) than its local paper, or there is no digit
 NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper texture or JPEG noise
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
@@ -43,82 +39,26 @@ MIN_DIGIT = 0.04  # a digit's longer side is at least this fraction of the pictu
 
 @dataclass
 class Prepared:
-    """What `prepare()` found: the network's input and, for --show-input, how it was found."""
+    """A prepared picture, by either recipe: the network's inputs (one per digit, left to right)
+    and, for --show-input, where they were found."""
 
-    image: np.ndarray  # 28×28 float32, ink 1.0 on 0.0
+    images: np.ndarray  # (digits, 28, 28) float32; ink 1.0 on 0.0 (the article's recipe: raw 0-255)
+    boxes: list[tuple[int, int, int, int]]  # each digit in the picture as analysed: x0, y0, x1, y1
     objects: int  # separate digit-sized marks in the picture (the largest is the digit)
-    box: tuple[int, int, int, int]  # the digit in the picture as analysed: x0, y0, x1, y1
     picture: Image.Image | None  # the picture as analysed (upright, reduced), RGB, for the contact sheet
     kept: np.ndarray | None  # bool, the picture's size: the ink that was kept as the digit
 
+    @property
+    def image(self) -> np.ndarray:
+        """The first digit's 28×28."""
+        return self.images[0]
 
-# --- reading ----------------------------------------------------------------------------------
-
-
-def _check_file(path: Path, name: str) -> None:
-    """Say what is wrong with a path before PIL sees it (files.kind): missing, a folder, a pipe, a
-    loop of links, unreadable."""
-    try:
-        found = files.kind(path)
-    except PathError as exc:
-        raise ImageError(str(exc)) from None
-    hint = "give the path of a PNG, JPEG, GIF or TIFF image"
-    if found in ("missing", "broken link"):
-        raise ImageError(f"{name}: {'no such file' if found == 'missing' else 'a link to a missing file'}; {hint}")
-    if found != "file":
-        advice = "" if found == "folder" else "; save the image to a file and give its path"
-        raise ImageError(f"{name} is {files.what(found)}, not an image file{advice}")
-    if os.stat(path).st_size == 0:
-        raise ImageError(f"{name} is empty (0 bytes); save the drawing again")
-    if not os.access(path, os.R_OK):
-        raise ImageError(f"{name}: permission denied; make it readable (chmod u+r) or copy it")
+    @property
+    def box(self) -> tuple[int, int, int, int] | None:
+        return self.boxes[0] if self.boxes else None
 
 
-def _open(source, name: str, max_pixels: int | None, reduce: bool) -> Image.Image:
-    """The first frame of `source` (a path, bytes or a PIL image), loaded; when `reduce`, upright
-    and at most about WORK_SIDE pixels (a JPEG is decoded straight at that size)."""
-    is_file = not isinstance(source, bytes | bytearray | Image.Image)
-    advice = "; save it as PNG or JPEG" if is_file else ""
-    if is_file:
-        if os.fspath(source) == "":
-            raise ImageError("empty file name; give the path of a PNG, JPEG, GIF or TIFF image")
-        _check_file(Path(source), name)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            if isinstance(source, Image.Image):
-                im = source
-            else:
-                im = Image.open(io.BytesIO(source) if not is_file else source)  # reads the header only
-            width, height = im.size
-            if max_pixels is not None and width * height > max_pixels:
-                raise ImageTooLargeError(
-                    f"{name} is {width}×{height} pixels, more than the {max_pixels:,} allowed; send a smaller image"
-                )
-            im.seek(0)  # the first frame of a GIF or multi-page TIFF
-            if reduce and im.format in ("JPEG", "MPO"):
-                im.draft(im.mode, (WORK_SIDE, WORK_SIDE))  # decode at 1/2, 1/4 or 1/8 scale: cheap
-            im.load()
-            if reduce:
-                im = ImageOps.exif_transpose(im)  # a portrait phone photo, upright
-            return im
-    except PermissionError:
-        raise ImageError(f"{name}: permission denied; make it readable (chmod u+r) or copy it") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageTooLargeError(
-            f"{name} is too large (over PIL's decompression-bomb limit of {Image.MAX_IMAGE_PIXELS:,} pixels); "
-            "scale it down first"
-        ) from None
-    except UnidentifiedImageError:
-        raise ImageError(f"{name} is not an image PIL can read{advice}") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ImageError(f"{name} cannot be decoded ({detail}); is it truncated or damaged?{advice}") from None
-
-
-def read_image(path: Path | str) -> Image.Image:
-    """Open an image file fully (first frame, as stored), or raise ImageError saying what is wrong."""
-    return _open(path, display_path(path), None, reduce=False)
+# --- reading -------------------------------------------------------------------------------------
 
 
 def _planes(im: Image.Image) -> tuple[np.ndarray, np.ndarray]:
@@ -377,7 +317,7 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None) -> P
     and ImageError for anything that is not a readable image; `name` is how messages call it."""
     if name is None:
         name = display_path(source) if not isinstance(source, bytes | bytearray | Image.Image) else "the image"
-    im = _open(source, name, max_pixels, reduce=True)
+    im = open_image(source, name, max_pixels, reduce=True)
     dark, light = _planes(im)
     found = _locate(dark, light)
     if found is None:
@@ -391,7 +331,7 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None) -> P
     ink = np.clip((ink - NOISE_FLOOR) / (1 - NOISE_FLOOR), 0, 1)
     rows, cols = np.flatnonzero(found.kept.any(axis=1)), np.flatnonzero(found.kept.any(axis=0))
     box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
-    return Prepared(mnist_style(ink), found.objects, box, _picture(im, dark), found.kept)
+    return Prepared(mnist_style(ink)[None], [box], found.objects, _picture(im, dark), found.kept)
 
 
 def _picture(im: Image.Image, dark: np.ndarray) -> Image.Image:
@@ -411,7 +351,7 @@ def to_mnist(source) -> np.ndarray:
     return prepare(source).image
 
 
-def as_published(path: Path | str) -> np.ndarray:
+def as_published(path: Path | str) -> Prepared:
     """The article's recipe, kept for --as-published: inverted raw 0-255 pixels, no scaling, 28×28 only."""
     im = read_image(path)
     if im.size != (28, 28):
@@ -419,7 +359,8 @@ def as_published(path: Path | str) -> np.ndarray:
             f"{display_path(path)} is {im.size[0]}×{im.size[1]}; the article's recipe (--as-published) feeds raw pixels "
             "and needs 28×28: drop --as-published to use the full preprocessing"
         )
-    return np.invert(np.asarray(im.convert("L"))).ravel().astype(np.float32)
+    raw = np.invert(np.asarray(im.convert("L"))).astype(np.float32)
+    return Prepared(raw[None], [], 1, None, None)
 
 
 # --- showing what the network saw ----------------------------------------------------------------
