@@ -6,7 +6,7 @@ from PIL import Image
 
 import photos
 from drawing import DIGITS, TWO, draw_digit
-from tutorial_kit import digit_image
+from tutorial_kit import digit_image, image_file
 from tutorial_kit.errors import ImageError, ImageTooLargeError, NoDigitError
 
 
@@ -215,8 +215,8 @@ def test_two_digits_are_said_and_the_larger_is_used(clean_drawings):
 def test_a_big_phone_photo_is_decoded_small(monkeypatch):
     """A 48-megapixel JPEG is decoded at a reduced scale (draft), never at full size."""
     decoded = []
-    real = digit_image.ImageOps.exif_transpose
-    monkeypatch.setattr(digit_image.ImageOps, "exif_transpose", lambda im: decoded.append(im.size) or real(im))
+    real = image_file.ImageOps.exif_transpose
+    monkeypatch.setattr(image_file.ImageOps, "exif_transpose", lambda im: decoded.append(im.size) or real(im))
     big = photos.paper_photo(DIGITS[3], size=(800, 600)).resize((8000, 6000), Image.Resampling.BILINEAR)
     prepared = digit_image.prepare(photos.jpeg(big, 85))
     assert decoded and decoded[0][0] * decoded[0][1] <= 8000 * 6000 / 16  # 1/4 scale or less, not 8000×6000
