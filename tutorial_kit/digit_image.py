@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 from scipy import ndimage
 
+from tutorial_kit import digit_shapes
 from tutorial_kit.errors import ImageError, NoDigitError
 from tutorial_kit.files import atomic_path, display_path
 from tutorial_kit.image_file import WORK_SIDE, open_image, read_image
@@ -34,7 +35,7 @@ MIN_CONTRAST = 0.15  # ink must be 15 % darker (or lighter) than its local paper
 NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper texture or JPEG noise
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
-MIN_DIGIT = 0.04  # a digit's longer side is at least this fraction of the picture's (smaller is a speck)
+STRANGE = 1.0  # strangeness (digit_shapes) above which a picture is not read as a digit
 
 
 @dataclass
@@ -44,7 +45,8 @@ class Prepared:
 
     images: np.ndarray  # (digits, 28, 28) float32; ink 1.0 on 0.0 (the article's recipe: raw 0-255)
     boxes: list[tuple[int, int, int, int]]  # each digit in the picture as analysed: x0, y0, x1, y1
-    objects: int  # separate digit-sized marks in the picture (the largest is the digit)
+    notes: list[str]  # what was left out, said after the prediction
+    strangeness: np.ndarray  # per digit: > 1 does not look like a handwritten digit (digit_shapes)
     picture: Image.Image | None  # the picture as analysed (upright, reduced), RGB, for the contact sheet
     kept: np.ndarray | None  # bool, the picture's size: the ink that was kept as the digit
 
@@ -152,106 +154,363 @@ def _remove_lines(mask: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class _Found:
-    kept: np.ndarray  # bool mask of the digit
-    ink: np.ndarray  # the ink map it was found in
-    objects: int
-    mass: float  # the kept ink's sum: which reading (dark or light ink) is the real one
-    darkness: float  # the kept ink's median: a pen's strokes, not a shadow's soft side
-    stroke: float  # the digit's stroke width in pixels
+class _Piece:
+    """One connected piece of ink, and why it is not (part of) a digit, if it is not."""
+
+    label: int
+    box: tuple[int, int, int, int]  # y0, x0, y1, x1
+    area: int
+    fill: float  # share of its box that is ink
+    thick: float  # its thickest stroke's width
+    why: str | None = None  # "speck", "faint", "edge", "line", "dot", "blob", "frame"
+
+    @property
+    def height(self) -> int:
+        return self.box[2] - self.box[0]
+
+    @property
+    def width(self) -> int:
+        return self.box[3] - self.box[1]
+
+    @property
+    def size(self) -> int:
+        return max(self.height, self.width)
 
 
-def _find(ink: np.ndarray, paper_edge: np.ndarray, edge: np.ndarray) -> _Found | None:
-    """The digit's pieces in an ink map, or None: specks, lines, blobs and the regions at the edge
-    that a desk, a title bar or a toolbar make are not a digit."""
-    h, w = ink.shape
-    peak = float(ndimage.uniform_filter(ink, 3).max())  # the strongest ink, not one hot pixel
+@dataclass
+class _Map:
+    """An ink map (ink 1.0 where surely ink) and its pieces."""
+
+    ink: np.ndarray
+    labels: np.ndarray
+    pieces: list[_Piece]
+
+
+def _otsu(values: np.ndarray) -> float:
+    """The threshold that best splits `values` (in [0, 1]) into two tones (Otsu's method)."""
+    hist, edges = np.histogram(values, bins=64, range=(0.0, 1.0))
+    p = hist / max(1, hist.sum())
+    omega = np.cumsum(p)
+    mu = np.cumsum(p * (edges[:-1] + edges[1:]) / 2)
+    between = (mu[-1] * omega - mu) ** 2 / np.maximum(omega * (1 - omega), 1e-12)
+    return float(edges[1:][np.argmax(between)])
+
+
+def _global_ink(plane: np.ndarray) -> tuple[np.ndarray | None, bool, float]:
+    """Ink as darkness against one paper tone, for drawings, screenshots, scans and crops, where
+    the light is even (a thick marker's strokes stay solid, however wide); and whether the paper
+    is one even tone, and the ink level that splits ink from paper."""
+    t = _otsu(plane)
+    bright, dark = plane[plane > t], plane[plane <= t]
+    if bright.size == 0 or dark.size == 0:
+        return None, True, 0.5
+    paper = float(np.median(bright))
+    ink = min(float(np.percentile(dark, 20)), float(np.percentile(plane, 0.5)))  # not a grid's light lines
+    clear = bright[bright > (t + paper) / 2]  # the paper away from the strokes' blurred edges
+    even = float(np.mean(np.abs(clear - paper) < 0.06)) >= 0.8  # most of the paper is one tone
+    if paper - ink < MIN_CONTRAST:
+        return None, even, 0.5
+    return np.clip((paper - plane) / (paper - ink), 0.0, 1.0), even, min(0.5, max(0.25, (paper - t) / (paper - ink)))
+
+
+def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = None) -> _Map:
+    """Label the ink and say of each piece whether it may be (part of) a digit."""
+    h, w = mask.shape
+    side = max(h, w)
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    depth = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
+    border = np.zeros(mask.shape, bool)
+    border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
+    peak = float(ndimage.uniform_filter(ink, 3).max())
+    pieces = []
+    for label, (rows, cols) in enumerate(ndimage.find_objects(labels), start=1):
+        if max(rows.stop - rows.start, cols.stop - cols.start) < max(3, 0.012 * side):
+            continue  # a speck
+        own = labels[rows, cols] == label
+        area = int(own.sum())
+        box = (rows.start, cols.start, rows.stop, cols.stop)
+        piece = _Piece(label, box, area, area / own.size, 2.0 * float(depth[rows, cols][own].max()))
+        piece.why = _not_a_digit(piece, own, ink[rows, cols], border[rows, cols], side, peak, paper_edge, rows, cols)
+        pieces.append(piece)
+    return _Map(ink, labels, pieces)
+
+
+def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols) -> str | None:
+    if p.size < max(3, 0.012 * side):
+        return "speck"
+    if paper_edge is not None:
+        if np.percentile(ink[own], 80) < 0.65 * peak:
+            return "faint"  # paper texture, the soft side of a shadow, a light line
+        if paper_edge[rows, cols][own].mean() > 0.5:
+            return "edge"  # along the edge of a sheet or a shadow
+    if border.any() and (own & border).sum() > 0.45 * border.sum():
+        return "edge"  # much of the picture's border: a desk around a sheet, a window frame, a margin
+    if p.fill > 0.6 and p.thick > 0.45 * p.size:
+        return "dot" if p.size < 0.1 * side else "blob"
+    ys, xs = np.nonzero(own)
+    if len(ys) >= 3:
+        cov = np.cov(np.stack([ys, xs]).astype(np.float64))
+        values, vectors = np.linalg.eigh(cov)
+        if values[1] > 36 * max(values[0], 1e-9):  # 6 times longer than wide: a straight stroke
+            dy, dx = vectors[:, 1] if vectors[0, 1] >= 0 else -vectors[:, 1]  # pointing down the picture
+            lean = -math.degrees(math.atan2(dx, dy))  # from vertical: + leans right like /, - like \
+            if not -15 <= lean <= 35:
+                return "line"  # a 1 stands upright or leans right a little; a bar may still be part of a digit
+    if p.size > 0.2 * side and p.fill < 0.5:
+        corner = max(2, round(max(p.thick, 0.12 * min(p.height, p.width))))
+        if all(
+            own[ys_, xs_].any()
+            for ys_ in (slice(0, corner), slice(-corner, None))
+            for xs_ in (slice(0, corner), slice(-corner, None))
+        ):
+            middle = own[p.height // 4 : -(p.height // 4) or None, p.width // 4 : -(p.width // 4) or None]
+            if not middle.any():
+                return "frame"  # ink in all four corners of its box and none in the middle
+    return None
+
+
+@dataclass
+class _Reading:
+    """Digits found in one ink map, left to right: each a mask in the picture, its 28×28 and how
+    strange it looks."""
+
+    masks: list[np.ndarray]
+    images: np.ndarray
+    strangeness: np.ndarray
+    notes: list[str]
+
+    @property
+    def cost(self) -> float:
+        return float(self.strangeness.mean())
+
+
+def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
+    """The digits of one row (pieces grouped per digit, left to right) and the digit-sized pieces
+    left out; None when no piece may be a digit."""
+    usable = [p for p in found.pieces if p.why is None]
+    if not usable:
+        return None
+    anchor = max(usable, key=lambda p: p.area * _inside(p, found.labels.shape))
+    top, bottom, tall = anchor.box[0], anchor.box[2], anchor.height
+    members, parts, left_out = [], [], []
+    for p in found.pieces:
+        if p.why not in (None, "line"):
+            continue
+        overlap = min(bottom, p.box[2]) - max(top, p.box[0])
+        if (
+            p.why is None
+            and 0.45 * tall <= p.height <= 2.2 * tall
+            and overlap >= 0.5 * min(tall, p.height)
+            and p.thick < 2.5 * max(anchor.thick, 1)
+        ):
+            members.append(p)
+        elif overlap > -0.3 * tall:
+            parts.append(p)
+        elif p.size >= 0.3 * tall and p.why is None:
+            left_out.append(p)
+    members.sort(key=lambda p: p.box[1])
+    digits = []
+    for p in members:
+        if digits:
+            last = digits[-1]
+            x0, x1 = min(q.box[1] for q in last), max(q.box[3] for q in last)
+            if min(x1, p.box[3]) - max(x0, p.box[1]) >= 0.35 * min(x1 - x0, p.width):
+                last.append(p)
+                continue
+        digits.append([p])
+    for p in parts:  # the bar of a 5 or a 7, a 4's second stroke, a broken stroke: to its digit
+        best = min(digits, key=lambda d: _gap(d, p))
+        y0, y1 = min(q.box[0] for q in best), max(q.box[2] for q in best)
+        bar = p.why != "line" or (p.size <= 1.0 * (y1 - y0) and (p.box[0] + p.box[2]) / 2 < y1 - 0.25 * (y1 - y0))
+        if _gap(best, p) <= 0.15 * tall and bar:  # not an underline
+            best.append(p)
+        elif p.size >= 0.3 * tall and p.why is None:
+            left_out.append(p)
+    return digits, left_out
+
+
+def _inside(p: _Piece, shape: tuple[int, int]) -> float:
+    """1 for a piece clear of the picture's border or spanning it (a digit cropped tight), less
+    for one at an edge or in a corner (the desk, a shadow, a window's frame)."""
+    top, left, bottom, right = p.box[0] <= 1, p.box[1] <= 1, p.box[2] >= shape[0] - 1, p.box[3] >= shape[1] - 1
+    if not (top or left or bottom or right) or (top and bottom) or (left and right):
+        return 1.0
+    return 0.25
+
+
+def _gap(digit: list[_Piece], p: _Piece) -> float:
+    x0, x1 = min(q.box[1] for q in digit), max(q.box[3] for q in digit)
+    y0, y1 = min(q.box[0] for q in digit), max(q.box[2] for q in digit)
+    return max(x0 - p.box[3], p.box[1] - x1, y0 - p.box[2], p.box[0] - y1, 0)
+
+
+def _digit_image(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A digit's 28×28 from its mask in an ink map: its strokes' faint edges kept, MNIST's recipe."""
+    kept = ndimage.binary_dilation(mask, iterations=2)
+    strength = float(ink[mask].max()) or 1.0
+    digit = np.where(kept, ink / strength, 0.0)
+    return mnist_style(np.clip((digit - NOISE_FLOOR) / (1 - NOISE_FLOOR), 0, 1))
+
+
+SPLIT_MARGIN = 0.25  # a split is kept when its digits look this much less strange on average
+WIDE = 1.25  # a piece this much wider than tall may be more than one digit
+
+
+def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, depth: int = 0):
+    """Digits that touch: cut the piece where its columns hold least ink and keep the cut whose
+    parts look most like digits (segmentation by recognition). A piece that looks like a digit
+    is left whole unless it is too wide to be one."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    height, width = y1 - y0, x1 - x0
+    whole = ([mask], image[None], np.array([cost]))
+    wide = width > WIDE * height
+    if depth > 3 or not wide:
+        return whole
+    column = mask[y0:y1, x0:x1].sum(axis=0).astype(np.float64)
+    lo, hi = round(x0 + 0.2 * height), round(x1 - 0.2 * height)
+    if hi <= lo:
+        return whole
+    order = np.argsort(ndimage.uniform_filter1d(column, 3)[lo - x0 : hi - x0])
+    cuts, best, best_cost = [], whole, cost - SPLIT_MARGIN
+    for k in order:
+        x = lo + int(k)
+        if all(abs(x - c) > 0.1 * height for c in cuts):
+            cuts.append(x)
+        if len(cuts) == 4:
+            break
+    for x in cuts:
+        left, right = mask.copy(), mask.copy()
+        left[:, x:] = False
+        right[:, :x] = False
+        parts = []
+        for part in (left, right):
+            if part.sum() < 0.1 * mask.sum():
+                break
+            im = _digit_image(ink, part)
+            parts.append(_split(ink, part, im, float(digit_shapes.strangeness(im[None])[0]), depth + 1))
+        if len(parts) < 2:
+            continue
+        costs = np.concatenate([parts[0][2], parts[1][2]])
+        if costs.mean() < best_cost and costs.max() <= STRANGE * 1.2:
+            best = (parts[0][0] + parts[1][0], np.concatenate([parts[0][1], parts[1][1]]), costs)
+            best_cost = costs.mean()
+    return best
+
+
+def _read(found: _Map) -> _Reading | None:
+    """The digits of a row in one ink map, touching ones split."""
+    row = _row(found)
+    if row is None:
+        return None
+    digits, left_out = row
+    masks, images, costs = [], [], []
+    for pieces in digits:
+        mask = np.isin(found.labels, [p.label for p in pieces])
+        image = _digit_image(found.ink, mask)
+        split = _split(found.ink, mask, image, float(digit_shapes.strangeness(image[None])[0]))
+        masks += split[0]
+        images.append(split[1])
+        costs.append(split[2])
+    notes = []
+    if left_out:
+        notes.append(
+            f"{len(left_out)} other mark{'s' if len(left_out) > 1 else ''} left out: one row of digits is read"
+        )
+    return _Reading(masks, np.concatenate(images), np.concatenate(costs), notes)
+
+
+def _border_ink(m: _Map) -> float:
+    """The share of the picture's border that is ink: paper surrounds a digit, so the ink that
+    touches the border least is the real ink."""
+    edge = np.concatenate([m.labels[0], m.labels[-1], m.labels[:, 0], m.labels[:, -1]])
+    return float(np.mean(edge > 0))
+
+
+def _mass(m: _Map, reading: _Reading) -> float:
+    return float(m.ink[np.logical_or.reduce(reading.masks)].sum())
+
+
+def _local_map(plane, window, lower, edge) -> _Map | None:
+    ink, paper_edge = _ink(plane, window, lower)
+    peak = float(ndimage.uniform_filter(ink, 3).max())
     if peak < MIN_CONTRAST:
         return None
     mask = _remove_lines((ink > max(MIN_CONTRAST * 0.7, 0.55 * peak)) & ~paper_edge)
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3), bool))
-    side = max(h, w)
-    pieces = []  # (label, area, box, size) of everything that may be part of a digit
-    edge_pieces = []
-    for label, (rows, cols) in enumerate(ndimage.find_objects(labels), start=1):
-        bh, bw = rows.stop - rows.start, cols.stop - cols.start
-        size = max(bh, bw)
-        if size < MIN_DIGIT * side * 0.3:
-            continue  # a speck
-        own = labels[rows, cols] == label
-        if np.percentile(ink[rows, cols][own], 80) < 0.65 * peak:
-            continue  # faint: paper texture, the soft side of a shadow, a light line (a pen's strokes are dark)
-        if edge[rows, cols][own].mean() > 0.5:
-            continue  # along the edge of a sheet or a shadow
-        area = int(own.sum())
-        fill = area / (bh * bw)
-        depth = float(ndimage.distance_transform_edt(np.pad(own, 1)).max())  # half the thickest stroke
-        if 2 * depth > 0.45 * size and fill > 0.6 and size > 0.1 * side:
-            continue  # a solid blob (a sticky note, a thumb), not a stroke
-        piece = (label, area, (rows.start, cols.start, rows.stop, cols.stop), size)
-        at_edge = rows.start <= 1 or cols.start <= 1 or rows.stop >= h - 1 or cols.stop >= w - 1
-        if at_edge and size < 0.15 * side:
-            continue  # a crumb at the edge: where a shadow or the desk leaves the picture
-        if at_edge and (fill > 0.6 or bh >= 0.9 * h or bw >= 0.9 * w):
-            # the desk around a sheet, a title bar or toolbar, a page edge; kept aside in case the
-            # picture is just a digit cropped tight to its edges
-            if fill <= 0.6 and 2 * depth >= 0.05 * size:
-                edge_pieces.append(piece)
-            continue
-        pieces.append(piece)
-    digit_sized = [p for p in pieces if p[3] >= MIN_DIGIT * side]
-    if not digit_sized:
-        digit_sized = pieces = edge_pieces[:1]
-        if not pieces:
-            return None
-    main = max(digit_sized, key=lambda p: p[1])
-    y0, x0, y1, x1 = main[2]
-    reach = 0.3 * main[3]
-    members, objects = [main[0]], 1
-    for label, a, (py0, px0, py1, px1), size in pieces:
-        if label == main[0]:
-            continue
-        gap = max(py0 - y1, y0 - py1, px0 - x1, x0 - px1, 0)
-        overlap = max(0, min(y1, py1) - max(y0, py0)) * max(0, min(x1, px1) - max(x0, px0))
-        touching = gap <= 0.08 * main[3] or overlap >= 0.3 * (py1 - py0) * (px1 - px0)
-        if touching or (gap <= reach and a >= 0.02 * main[1] and size < 0.6 * main[3]):
-            members.append(label)  # a stroke drawn apart (a 4's), the bar of a 5, a crossed 7
-        elif size >= 0.5 * main[3]:
-            objects += 1  # another digit-sized mark: said, not squeezed in
-    kept = np.isin(labels, members)
-    inside = ndimage.distance_transform_edt(np.pad(kept, 1))[1:-1, 1:-1]
-    stroke = 2.0 * float(np.percentile(inside[kept], 90))
-    return _Found(kept, ink, objects, float(ink[kept].sum()), float(np.median(ink[kept])), stroke)
+    return _pieces(ink / peak, mask, paper_edge | edge)
 
 
-def _locate(dark: np.ndarray, light: np.ndarray) -> _Found | None:
-    """Find the digit as dark ink or as light ink, whichever holds more. The paper window is wide
-    (thick strokes are not paper) or narrow (a shadow narrower than the wide window is not ink),
-    whichever gives the darker strokes; then once more with a window fitted to the stroke width."""
+def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading | None, list[_Map]]:
+    """The ink map and the digits read in it, and every map looked at (to say what was seen).
+    Evenly lit paper (a drawing, a screenshot, a scan, a crop) is one tone, and the ink is what
+    touches the picture's border least. A photo's paper is local: the ink is dark or light,
+    whichever holds more; the paper window wide (thick strokes are not paper) or narrow (a shadow
+    narrower than the wide window is not ink), whichever gives darker strokes; then once more
+    with a window fitted to the stroke width."""
+    seen = []
+    planes = (dark, np.ascontiguousarray(1.0 - light))
+    globals_ = [_global_ink(plane) for plane in planes]
     small = min(dark.shape)
+    majority = max(round(0.5 * small), min(small, 64))
+    lower, edge = _majority(dark, majority)
+    if globals_[0][1] or (not edge.any() and np.ptp(lower) == 0):  # evenly lit
+        maps = [_pieces(ink, _remove_lines(ink > level)) for ink, _, level in globals_ if ink is not None]
+        seen += maps
+        readings = [(m, r) for m in maps for r in [_read(m)] if r is not None]
+        if not readings:
+            return None, None, seen
+        return max(readings, key=lambda c: _mass(*c) * (1 - _border_ink(c[0]))) + (seen,)
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
     narrow = max(15, round(0.08 * small))
-    majority = max(round(0.5 * small), min(small, 64))
-    found = []  # (found, window, plane, majority tone, its edges); light ink is found as dark ink, inverted
-    for plane in (dark, np.ascontiguousarray(1.0 - light)):
+    found = []
+    for plane in planes:
         lower, edge = _majority(plane, majority)
         for window in (wide, narrow) if narrow < 0.7 * wide else (wide,):
-            f = _find(*_ink(plane, window, lower), edge)
-            if f is not None:
-                found.append((f, window, plane, lower, edge))
+            m = _local_map(plane, window, lower, edge)
+            reading = _read(m) if m is not None else None
+            if m is not None:
+                seen.append(m)
+            if reading is not None:
+                kept = np.logical_or.reduce(reading.masks)
+                mass, darkness = float(m.ink[kept].sum()), float(np.median(m.ink[kept]))
+                found.append((m, reading, window, plane, lower, edge, mass, darkness))
     if not found:
-        return None
-    polarity = max(found, key=lambda c: c[0].mass)[2]
-    best, window, plane, lower, edge = [c for c in found if c[2] is polarity][0]  # the wide window's, if any
-    for c in found:
-        if c[2] is polarity and c[0].darkness > best.darkness + 0.05:  # clearly darker: a shadow was swallowed
-            best, window, plane, lower, edge = c
-    fitted = min(small, max(5, round(3 * best.stroke + 3)))
+        return None, None, seen
+    polarity = max(found, key=lambda c: c[6])[3]
+    mine = [c for c in found if c[3] is polarity]
+    best = mine[0]  # the wide window's, if any
+    for c in mine:
+        if c[7] > best[7] + 0.05:  # clearly darker: a shadow was swallowed
+            best = c
+    m, reading, window, plane, lower, edge = best[:6]
+    stroke = max(p.thick for p in m.pieces if p.why is None) if any(p.why is None for p in m.pieces) else 0
+    fitted = min(small, max(5, round(3 * stroke + 3)))
     if fitted < 0.7 * min(window, narrow) or fitted > window:  # a thin pen, or a very thick one
-        again = _find(*_ink(plane, fitted, lower), edge)
-        if again is not None:
-            return again
-    return best
+        again = _local_map(plane, fitted, lower, edge)
+        again_reading = _read(again) if again is not None else None
+        if again_reading is not None:
+            return again, again_reading, seen + [again]
+    return m, reading, seen
+
+
+REASONS = {
+    "line": "only a straight line",
+    "dot": "only a dot",
+    "blob": "only a solid blob",
+    "frame": "only a frame",
+    "edge": "only the picture's edges or background (a desk, a window frame)",
+}
+
+
+def _nothing_found(maps: list[_Map], name: str, side: int) -> NoDigitError:
+    """The refusal that says what was seen, when no map holds a digit."""
+    seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint")]
+    if seen:
+        biggest = max(seen, key=lambda p: p.area)
+        what = REASONS[biggest.why]
+    else:
+        what = "the picture is blank, or its marks are too faint or too small"
+    return NoDigitError(f"{name}: no digit found: {what}; write a digit large and dark on plain paper")
 
 
 # --- MNIST's recipe ----------------------------------------------------------------------------
@@ -296,6 +555,11 @@ def mnist_style(ink: np.ndarray) -> np.ndarray:
         size = 2 * round((target - width) / 2) + 1
         padded = Image.fromarray(np.pad(ink, size).astype(np.float32), mode="F")
         ink = _crop_to_ink(np.asarray(padded.filter(ImageFilter.MaxFilter(size))))
+    elif width > 1.6 * target:  # a thick marker: thinned towards MNIST's pen, its shape kept
+        size = 2 * round((width - 1.3 * target) / 2) + 1
+        thinner = np.asarray(Image.fromarray(ink.astype(np.float32), mode="F").filter(ImageFilter.MinFilter(size)))
+        if thinner.max() > 0.5:
+            ink = _crop_to_ink(thinner / thinner.max())
 
     digit = _fit(ink, 20)
     digit /= digit.max()
@@ -311,27 +575,24 @@ def mnist_style(ink: np.ndarray) -> np.ndarray:
 
 
 def prepare(source, name: str | None = None, max_pixels: int | None = None) -> Prepared:
-    """Find the digit in `source` (an image file's path, the bytes of one, or a PIL image) and
-    make it the network's 28×28 input. Raises NoDigitError for a picture with no digit in it,
-    ImageTooLargeError when its header claims more than `max_pixels` (checked before decoding),
-    and ImageError for anything that is not a readable image; `name` is how messages call it."""
+    """Find the digits in `source` (an image file's path, the bytes of one, or a PIL image) and
+    make each the network's 28×28 input, left to right. Raises NoDigitError for a picture with no
+    digit in it (saying what it holds instead), ImageTooLargeError when its header claims more than
+    `max_pixels` (checked before decoding), and ImageError for anything that is not a readable
+    image; `name` is how messages call it."""
     if name is None:
         name = display_path(source) if not isinstance(source, bytes | bytearray | Image.Image) else "the image"
     im = open_image(source, name, max_pixels, reduce=True)
     dark, light = _planes(im)
-    found = _locate(dark, light)
-    if found is None:
-        raise NoDigitError(
-            f"{name}: no digit found (the picture is blank, a single colour, or only lines and specks); "
-            "draw a digit large and dark on plain paper"
-        )
-    kept = ndimage.binary_dilation(found.kept, iterations=2)  # the strokes' faint, anti-aliased edges
-    strength = float(found.ink[found.kept].max())
-    ink = np.where(kept, found.ink / strength, 0.0)
-    ink = np.clip((ink - NOISE_FLOOR) / (1 - NOISE_FLOOR), 0, 1)
-    rows, cols = np.flatnonzero(found.kept.any(axis=1)), np.flatnonzero(found.kept.any(axis=0))
-    box = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
-    return Prepared(mnist_style(ink)[None], [box], found.objects, _picture(im, dark), found.kept)
+    _, best, seen = _locate(dark, light)
+    if best is None:
+        raise _nothing_found(seen, name, max(dark.shape))
+    boxes = []
+    for mask in best.masks:
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
+    kept = np.logical_or.reduce(best.masks)
+    return Prepared(best.images, boxes, best.notes, best.strangeness, _picture(im, dark), kept)
 
 
 def _picture(im: Image.Image, dark: np.ndarray) -> Image.Image:
@@ -344,6 +605,16 @@ def _picture(im: Image.Image, dark: np.ndarray) -> Image.Image:
         im = paper
     picture = im.convert("RGB")
     return picture.resize(dark.shape[::-1], Image.Resampling.BOX) if picture.size != dark.shape[::-1] else picture
+
+
+def refusal(prepared: Prepared, probabilities: np.ndarray) -> str | None:
+    """Why the digits found do not look like handwritten digits (the network's closest answer
+    said), or None to read them."""
+    if not len(prepared.strangeness) or float(np.mean(prepared.strangeness)) <= STRANGE:
+        return None
+    closest = ", ".join(f"{int(np.argmax(p))}, {np.max(p):.0%}" for p in probabilities)
+    what = "a handwritten digit" if len(probabilities) == 1 else "handwritten digits"
+    return f"this does not look like {what} (closest: {closest}); write a digit large and dark on plain paper"
 
 
 def to_mnist(source) -> np.ndarray:
@@ -360,20 +631,21 @@ def as_published(path: Path | str) -> Prepared:
             "and needs 28×28: drop --as-published to use the full preprocessing"
         )
     raw = np.invert(np.asarray(im.convert("L"))).astype(np.float32)
-    return Prepared(raw[None], [], 1, None, None)
+    return Prepared(raw[None], [], [], np.zeros(1), None, None)
 
 
 # --- showing what the network saw ----------------------------------------------------------------
 
 
-def save_input(image28: np.ndarray, path: Path | str) -> Path:
-    """Save the 28×28 the network saw as a greyscale PNG (white ink on black, as MNIST stores it)."""
-    pixels = np.clip(np.asarray(image28, dtype=np.float64).reshape(28, 28), 0, 255)
+def save_input(images: np.ndarray, path: Path | str) -> Path:
+    """Save the 28×28 the network saw as a greyscale PNG (white ink on black, as MNIST stores it);
+    a number's digits side by side."""
+    pixels = np.clip(np.asarray(images, dtype=np.float64).reshape(-1, 28, 28), 0, 255)
     if pixels.max() <= 1.0:
         pixels = pixels * 255
     path = Path(path)
     with atomic_path(path) as tmp:
-        Image.fromarray(pixels.round().astype(np.uint8), mode="L").save(tmp, format="PNG")
+        Image.fromarray(np.hstack(list(pixels)).round().astype(np.uint8), mode="L").save(tmp, format="PNG")
     return path
 
 
@@ -381,18 +653,22 @@ SHEET_HEIGHT = 224  # each panel of the contact sheet
 
 
 def save_contact_sheet(prepared: Prepared, path: Path | str) -> Path:
-    """Save three panels side by side: the picture with the digit's box, the ink kept as the digit,
-    and the 28×28 the network saw, each with a caption."""
+    """Save the panels side by side: the picture with each digit's box, the ink kept, and the
+    28×28s the network saw, each with a caption."""
     scale = SHEET_HEIGHT / prepared.picture.height
     size = (max(1, round(prepared.picture.width * scale)), SHEET_HEIGHT)
     picture = prepared.picture.resize(size, Image.Resampling.LANCZOS)
-    x0, y0, x1, y1 = (round(v * scale) for v in prepared.box)
-    ImageDraw.Draw(picture).rectangle((x0 - 2, y0 - 2, x1 + 1, y1 + 1), outline=(230, 30, 30), width=2)
+    for box in prepared.boxes:
+        x0, y0, x1, y1 = (round(v * scale) for v in box)
+        ImageDraw.Draw(picture).rectangle((x0 - 2, y0 - 2, x1 + 1, y1 + 1), outline=(230, 30, 30), width=2)
     kept = Image.fromarray(prepared.kept.astype(np.uint8) * 255).resize(size, Image.Resampling.BOX).convert("RGB")
-    seen = Image.fromarray((prepared.image * 255).round().astype(np.uint8)).resize(
-        (SHEET_HEIGHT, SHEET_HEIGHT), Image.Resampling.NEAREST
-    )
-    panels = [(picture, "the picture, digit boxed"), (kept, "the ink kept"), (seen.convert("RGB"), "the 28x28 seen")]
+    count = len(prepared.images)
+    tile = SHEET_HEIGHT if count == 1 else max(56, SHEET_HEIGHT // 2)
+    seen = Image.fromarray((np.hstack(list(prepared.images)) * 255).round().astype(np.uint8))
+    seen = seen.resize((tile * count, tile), Image.Resampling.NEAREST)
+    boxed = "digit boxed" if count == 1 else f"{count} digits boxed"
+    caption_seen = "the 28x28 seen" if count == 1 else "the 28x28s seen, left to right"
+    panels = [(picture, f"the picture, {boxed}"), (kept, "the ink kept"), (seen.convert("RGB"), caption_seen)]
     gap, caption = 8, 22
     sheet = Image.new(
         "RGB", (sum(p.width for p, _ in panels) + gap * (len(panels) + 1), SHEET_HEIGHT + caption + gap), "white"

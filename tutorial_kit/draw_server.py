@@ -39,14 +39,28 @@ def prepare_drawing(body: bytes):
 
 
 def answer(model, body: bytes) -> dict:
-    """The JSON answer to one PNG drawing."""
+    """The JSON answer to one PNG drawing: the number read (one digit or more, left to right) and,
+    for each digit, its ten probabilities, the 28×28 the network saw and its box in the drawing."""
     prepared = prepare_drawing(body)
-    p = model.probabilities(prepared.image)
+    probabilities = np.stack([model.probabilities(image) for image in prepared.images])
+    refused = digit_image.refusal(prepared, probabilities)
+    if refused:
+        raise NoDigitError(f"the drawing: {refused}")
+    digits = [
+        {
+            "digit": int(np.argmax(p)),
+            "probabilities": [round(float(x), 6) for x in p],
+            "input": np.round(np.asarray(image, dtype=np.float64).reshape(28, 28), 4).tolist(),
+            "box": list(box),
+        }
+        for p, image, box in zip(probabilities, prepared.images, prepared.boxes, strict=True)
+    ]
     return {
-        "digit": int(np.argmax(p)),
-        "probabilities": [round(float(x), 6) for x in p],
-        "input": np.round(np.asarray(prepared.image, dtype=np.float64).reshape(28, 28), 4).tolist(),
-        "objects": int(prepared.objects),  # separate marks found; the largest is read
+        "number": "".join(str(d["digit"]) for d in digits),
+        "digits": digits,
+        "size": list(prepared.picture.size),  # the boxes are in this picture's pixels
+        "notes": prepared.notes,
+        **{key: digits[0][key] for key in ("digit", "probabilities", "input")},  # the first digit
     }
 
 

@@ -80,7 +80,8 @@ def prepare_inputs(paths: list[Path], args) -> list[tuple]:
 
 
 def stack(prepared: list[tuple]) -> np.ndarray:
-    return np.stack([pixels(item) for _, item, _ in prepared])
+    """Every digit of every picture, one row of 784 each, for one run of the network."""
+    return np.concatenate([np.reshape(item.images, (-1, 784)) for _, item, _ in prepared])
 
 
 def say_model(model, argv: list[str]) -> None:
@@ -93,15 +94,13 @@ def say_model(model, argv: list[str]) -> None:
 
 def report_all(prepared: list[tuple], probabilities: np.ndarray, test_image: bool, asked: int) -> int:
     """A line per image (the article's `Prediction for test image:` by default); exit status 2 if a
-    file could not be used."""
-    for (path, item, show_path), p in zip(prepared, probabilities, strict=True):
-        report("test image" if test_image else path, item, p, show_path)
-    return 2 if len(prepared) < asked else 0
-
-
-def pixels(item) -> np.ndarray:
-    """The 784 inputs of a prepared image's (first) digit."""
-    return np.ravel(item.image)
+    file could not be used or held no digit."""
+    read = 0
+    for path, item, show_path in prepared:
+        count = len(item.images)
+        read += report("test image" if test_image else path, item, probabilities[:count], show_path)
+        probabilities = probabilities[count:]
+    return 2 if read < asked else 0
 
 
 def answer(probabilities: np.ndarray) -> str:
@@ -113,20 +112,36 @@ def answer(probabilities: np.ndarray) -> str:
     return text + ")"
 
 
-def report(name: str, item, probabilities: np.ndarray, show_path: Path | None) -> None:
-    """The prediction line for one image, and what --show-input saved."""
-    line = f"Prediction for {name}: {answer(probabilities)}"
-    objects = item.objects
-    if objects > 1:
-        line += f" [the largest of {objects} separate marks in the picture; one digit per picture works best]"
-    print(line)
+def number(probabilities: np.ndarray) -> str:
+    """'2026 (2: 99.1%, 0: 97.0%, 2: 88.4%, 6: 51.2% or 5, 40.3%)': the digits, then each one's confidence."""
+    parts = []
+    for p in probabilities:
+        first, second = np.argsort(p)[::-1][:2]
+        parts.append(f"{first}: {p[first]:.1%}" + (f" or {second}, {p[second]:.1%}" if p[first] < UNSURE else ""))
+    return "".join(str(int(np.argmax(p))) for p in probabilities) + f" ({', '.join(parts)})"
+
+
+def report(name: str, item, probabilities: np.ndarray, show_path: Path | None) -> bool:
+    """The prediction line for one image (or an error line when it holds no digit), and what
+    --show-input saved; whether it was read."""
+    refused = digit_image.refusal(item, probabilities)
+    if refused:
+        error(f"{display_path(name) if isinstance(name, Path) else name}: {refused}")
+    else:
+        line = (
+            f"Prediction for {name}: {answer(probabilities[0]) if len(probabilities) == 1 else number(probabilities)}"
+        )
+        if item.notes:
+            line += f" [{'; '.join(item.notes)}]"
+        print(line)
     if show_path is not None:
-        digit_image.save_input(pixels(item), show_path)
+        digit_image.save_input(item.images[0] if len(item.images) == 1 else item.images, show_path)
         saved = [display_path(show_path)]
         if item.picture is not None:
             digit_image.save_contact_sheet(item, sheet_path(show_path))
             saved.append(f"{display_path(sheet_path(show_path))} (what was found in the picture)")
         print(f"  the 28×28 input it saw is saved in {' and '.join(saved)}")
+    return not refused
 
 
 def unused_flags_note(argv: list[str]) -> str | None:
