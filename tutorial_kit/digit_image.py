@@ -232,6 +232,17 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
         piece = _Piece(label, box, area, area / own.size, 2.0 * float(depth[rows, cols][own].max()))
         piece.why = _not_a_digit(piece, own, ink[rows, cols], border[rows, cols], side, peak, paper_edge, rows, cols)
         pieces.append(piece)
+    edges = [p.label for p in pieces if p.why == "edge"]
+    if edges:  # a piece of the desk or the window beside them, cut off by the threshold, is theirs too
+        near = ndimage.binary_dilation(np.isin(labels, edges), iterations=3)
+        for p in pieces:
+            rows, cols = slice(p.box[0], p.box[2]), slice(p.box[1], p.box[3])
+            if (
+                p.why is None
+                and _inside(p, mask.shape) < 1
+                and (near[rows, cols] & (labels[rows, cols] == p.label)).any()
+            ):
+                p.why = "edge"
     return _Map(ink, labels, pieces)
 
 
@@ -247,6 +258,8 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
         return "edge"  # much of the picture's border: a desk around a sheet, a window frame, a margin
     if p.fill > 0.6 and p.thick > 0.45 * p.size:
         return "dot" if p.size < 0.1 * side else "blob"
+    if p.size > 0.3 * side and p.fill > 0.65 and p.thick > 0.4 * p.size:
+        return "blob"  # a sheet of paper, a canvas, a sticky note: a large solid shape, perhaps with a digit in it
     ys, xs = np.nonzero(own)
     if len(ys) >= 3:
         cov = np.cov(np.stack([ys, xs]).astype(np.float64))
@@ -278,6 +291,7 @@ class _Reading:
     images: np.ndarray
     strangeness: np.ndarray
     notes: list[str]
+    inside: float  # 1 when its largest digit is clear of the picture's border (see _inside)
 
     @property
     def cost(self) -> float:
@@ -417,7 +431,8 @@ def _read(found: _Map) -> _Reading | None:
         notes.append(
             f"{len(left_out)} other mark{'s' if len(left_out) > 1 else ''} left out: one row of digits is read"
         )
-    return _Reading(masks, np.concatenate(images), np.concatenate(costs), notes)
+    anchor = max((p for d in digits for p in d), key=lambda p: p.area)
+    return _Reading(masks, np.concatenate(images), np.concatenate(costs), notes, _inside(anchor, found.labels.shape))
 
 
 def _border_ink(m: _Map) -> float:
@@ -429,6 +444,12 @@ def _border_ink(m: _Map) -> float:
 
 def _mass(m: _Map, reading: _Reading) -> float:
     return float(m.ink[np.logical_or.reduce(reading.masks)].sum())
+
+
+def _score(m: _Map, reading: _Reading) -> float:
+    """Which reading of a picture is the real one: the most ink, clear of the picture's border
+    (or spanning it: a tight crop), looking like digits."""
+    return _mass(m, reading) * reading.inside * (1.0 if reading.cost <= STRANGE else 0.3)
 
 
 def _local_map(plane, window, lower, edge) -> _Map | None:
@@ -459,7 +480,7 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
         readings = [(m, r) for m in maps for r in [_read(m)] if r is not None]
         if not readings:
             return None, None, seen
-        return max(readings, key=lambda c: _mass(*c) * (1 - _border_ink(c[0]))) + (seen,)
+        return max(readings, key=lambda c: _score(*c)) + (seen,)
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
     narrow = max(15, round(0.08 * small))
     found = []
@@ -476,7 +497,7 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
                 found.append((m, reading, window, plane, lower, edge, mass, darkness))
     if not found:
         return None, None, seen
-    polarity = max(found, key=lambda c: c[6])[3]
+    polarity = max(found, key=lambda c: _score(c[0], c[1]))[3]
     mine = [c for c in found if c[3] is polarity]
     best = mine[0]  # the wide window's, if any
     for c in mine:
