@@ -284,14 +284,21 @@ def thick(digits, rng):
         rows = np.flatnonzero(mask.any(1))
         h0, w0 = rows[-1] - rows[0] + 1, _stroke_half_width(mask)
         grow = max(0.0, share * (h0 - 2 * w0) / (2 - 2 * share) - w0)  # stroke 2(w0 + grow) = share × height
-        ink = ndimage.distance_transform_edt(~mask) <= grow
-        if _holes(ink) == _holes(mask):
+        outside = ndimage.distance_transform_edt(~mask)
+        for _ in range(4):  # a stroke of uneven width grows unevenly: measure, correct
+            ink = outside <= grow
+            tall = np.ptp(np.flatnonzero(ink.any(1))) + 1
+            made = 2 * _stroke_half_width(ink) / tall
+            if abs(made - share) < 0.008:
+                break
+            grow = max(0.0, grow + (share - made) * tall / 2)
+        if _holes(ink) == _holes(mask) and abs(made - share) < 0.02:
             break
     soft = ndimage.gaussian_filter(ink.astype(np.float32), 0.8)
     size = (ink.shape[1] + int(rng.integers(20, 200)), ink.shape[0] + int(rng.integers(20, 200)))
     colour = PEN_COLOURS[rng.integers(len(PEN_COLOURS))] if rng.random() < 0.4 else (0.05, 0.05, 0.05)
     rgb = photos.over(np.ones((size[1], size[0], 3), np.float32), put(soft, size, _centre(rng, size, soft)), colour)
-    return Item(_rgb_image(rgb), digits.answer([i]), "thick", (i,), {"stroke": share})
+    return Item(_rgb_image(rgb), digits.answer([i]), "thick", (i,), {"stroke": made})
 
 
 def _font(rng, size, fonts=FONTS):
@@ -600,45 +607,45 @@ def _touches(a: np.ndarray, b: np.ndarray) -> bool:
     return bool((ndimage.binary_dilation(a > 0.5) & (b > 0.5)).any())
 
 
-def number_alpha(imgs, height: int, spacing: str, rng, level=None) -> np.ndarray:
-    """The digits `imgs` in a row, each about `height` px tall: `apart` (gaps 0.3-0.8 of a digit's
-    width), `close` (0-0.15, not touching) or `touching` (moved together until the strokes join, then a
-    few px more)."""
+def number_layers(imgs, height: int, spacing: str, rng, level=None) -> list[np.ndarray]:
+    """The digits `imgs` in a row, each about `height` px tall, one coverage layer per digit on a common
+    canvas: `apart` (ink gaps 0.3-0.8 of the mean digit width), `close` (0-0.15, not touching) or
+    `touching` (moved together until the strokes join, then 1 to 4 % of the height more)."""
     level = rng.uniform(0.3, 0.55) if level is None else level
     smalls = [digit_alpha(img, max(8, round(height * rng.uniform(0.9, 1.1))), level) for img in imgs]
-    mean_w = float(np.mean([s.shape[1] for s in smalls]))
-    canvas_h = round(height * 1.5)
-    total_w = sum(s.shape[1] for s in smalls) + round(mean_w * len(smalls)) + 20
-    row = np.zeros((canvas_h, total_w), np.float32)
-    x = 10
-    for k, small in enumerate(smalls):
-        y = round((canvas_h - small.shape[0]) / 2 + rng.uniform(-0.05, 0.05) * height)
-        layer = np.zeros_like(row)
-        if k:
-            if spacing == "apart":
-                x += round(rng.uniform(0.3, 0.8) * mean_w)
-            elif spacing == "close":
-                x += max(2, round(rng.uniform(0, 0.15) * mean_w))
-            else:
-                x += 2
-        while True:
-            layer[:] = 0
-            layer[y : y + small.shape[0], x : x + small.shape[1]] = small
-            touching = k > 0 and _touches(row, layer)
-            if spacing != "touching" or k == 0 or touching or x <= 10:
-                break
-            x -= 1
-        if spacing == "touching" and k:
-            x -= int(rng.integers(1, max(2, round(0.04 * height)) + 1))  # overlap a little more: strokes joined
-        elif spacing == "close":
-            while k and _touches(row, layer):
-                x += 1
-                layer[:] = 0
-                layer[y : y + small.shape[0], x : x + small.shape[1]] = small
-        layer[:] = 0
+    inked = [np.flatnonzero(s.max(0) > 0.05) for s in smalls]  # each digit's ink columns
+    mean_w = float(np.mean([cols[-1] + 1 - cols[0] for cols in inked]))
+    canvas = np.zeros((round(height * 1.5), sum(s.shape[1] for s in smalls) + round(2 * mean_w * (len(smalls) + 1))))
+    layers, right = [], round(mean_w) + 10  # `right`: the ink's right edge so far
+
+    def placed(small, x, y):
+        layer = np.zeros(canvas.shape, np.float32)
         layer[y : y + small.shape[0], x : x + small.shape[1]] = small
-        row = np.maximum(row, layer)
-        x += small.shape[1]
+        return layer
+
+    for k, (small, cols) in enumerate(zip(smalls, inked, strict=True)):
+        y = round((canvas.shape[0] - small.shape[0]) / 2 + rng.uniform(-0.05, 0.05) * height)
+        gap = {"apart": rng.uniform(0.3, 0.8), "close": rng.uniform(0, 0.15), "touching": 0.0}[spacing] * mean_w
+        x = right + round(gap) - cols[0] + (1 if k and spacing == "close" else 0) if k else right
+        layer = placed(small, x, y)
+        if k and spacing == "touching":
+            before = np.maximum.reduce(layers)
+            while not _touches(before, layer) and x + cols[0] > right - mean_w:
+                x -= 1
+                layer = placed(small, x, y)
+            x -= int(rng.integers(1, max(2, round(0.04 * height)) + 1))  # a little more: the strokes join
+            layer = placed(small, x, y)
+        while k and spacing != "touching" and _touches(np.maximum.reduce(layers), layer):
+            x += 1
+            layer = placed(small, x, y)
+        layers.append(layer)
+        right = max(right, x + cols[-1] + 1)
+    return layers
+
+
+def number_alpha(imgs, height: int, spacing: str, rng, level=None) -> np.ndarray:
+    """The row of `number_layers` as one coverage, cropped to its ink."""
+    row = np.maximum.reduce(number_layers(imgs, height, spacing, rng, level))
     cols, rows = np.flatnonzero(row.max(0) > 0.05), np.flatnonzero(row.max(1) > 0.05)
     return row[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
@@ -678,7 +685,7 @@ def _beside(digits, rng, kind):
     height = int(rng.integers(80, 300))
     small = digit_alpha(digits.images[i], height, rng.uniform(0.3, 0.55))
     h, w = small.shape
-    pad = round(1.2 * height)
+    pad = round(1.8 * height)
     canvas = np.zeros((h + 2 * pad, w + 2 * pad), np.float32)
     canvas[pad : pad + h, pad : pad + w] = small
     mark = Image.new("L", (canvas.shape[1] * 2, canvas.shape[0] * 2), 0)
@@ -696,15 +703,15 @@ def _beside(digits, rng, kind):
         x0, x1 = (pad - rng.uniform(0, 0.3) * w) * 2, (pad + w + rng.uniform(0, 0.3) * w) * 2
         draw.line((x0, y, x1, y + rng.uniform(-0.05, 0.05) * height * 2), fill=255, width=max(2, round(stroke * 2)))
     else:  # a pen cap lying beside the digit: a solid rounded bar, longer and far wider than a stroke, with a clip
-        length = rng.uniform(0.9, 1.6) * height * 2
+        length = rng.uniform(1.4, 2.2) * height * 2  # a cap is longer than a written digit
         width = length * rng.uniform(0.2, 0.28)
-        cx = (pad + w / 2 + side * (w / 2 + rng.uniform(0.25, 0.5) * height + width / 4)) * 2
+        cx = (pad + w / 2 + side * (w / 2 + rng.uniform(0.35, 0.6) * height + width / 4)) * 2
         cy = (pad + h / 2) * 2
         bar = Image.new("L", (round(width) + 2, round(length) + 2), 0)
         bar_draw = ImageDraw.Draw(bar)
         bar_draw.rounded_rectangle((0, 0, width, length), radius=width / 2, fill=255)
         bar_draw.rectangle((width * 0.4, length * 0.1, width * 0.6, length * 0.7), fill=200)  # the clip, lighter
-        bar = bar.rotate(rng.uniform(-25, 25), Image.Resampling.BICUBIC, expand=True)
+        bar = bar.rotate(rng.uniform(-12, 12), Image.Resampling.BICUBIC, expand=True)
         mark.paste(bar, (round(cx - bar.width / 2), round(cy - bar.height / 2)), bar.point(lambda v: 255 * (v > 0)))
     extra = np.asarray(mark.resize((canvas.shape[1], canvas.shape[0]), Image.Resampling.BOX), np.float32) / 255.0
     rows, cols = np.flatnonzero((canvas + extra).max(1) > 0.05), np.flatnonzero((canvas + extra).max(0) > 0.05)
