@@ -603,10 +603,6 @@ def notdigit_face(digits, rng):
 SPACINGS = ("apart", "close", "touching")
 
 
-def _touches(a: np.ndarray, b: np.ndarray) -> bool:
-    return bool((ndimage.binary_dilation(a > 0.5) & (b > 0.5)).any())
-
-
 def number_layers(imgs, height: int, spacing: str, rng, level=None) -> list[np.ndarray]:
     """The digits `imgs` in a row, each about `height` px tall, one coverage layer per digit on a common
     canvas: `apart` (ink gaps 0.3-0.8 of the mean digit width), `close` (0-0.15, not touching) or
@@ -615,30 +611,27 @@ def number_layers(imgs, height: int, spacing: str, rng, level=None) -> list[np.n
     smalls = [digit_alpha(img, max(8, round(height * rng.uniform(0.9, 1.1))), level) for img in imgs]
     inked = [np.flatnonzero(s.max(0) > 0.05) for s in smalls]  # each digit's ink columns
     mean_w = float(np.mean([cols[-1] + 1 - cols[0] for cols in inked]))
-    canvas = np.zeros((round(height * 1.5), sum(s.shape[1] for s in smalls) + round(2 * mean_w * (len(smalls) + 1))))
+    shape = (round(height * 1.5), sum(s.shape[1] for s in smalls) + round(2 * mean_w * (len(smalls) + 1)))
     layers, right = [], round(mean_w) + 10  # `right`: the ink's right edge so far
+    near = np.zeros(shape, bool)  # the ink so far, grown by a pixel: what a new stroke would touch
 
-    def placed(small, x, y):
-        layer = np.zeros(canvas.shape, np.float32)
-        layer[y : y + small.shape[0], x : x + small.shape[1]] = small
-        return layer
+    def touches(small, x, y):
+        return bool((near[y : y + small.shape[0], x : x + small.shape[1]] & (small > 0.5)).any())
 
     for k, (small, cols) in enumerate(zip(smalls, inked, strict=True)):
-        y = round((canvas.shape[0] - small.shape[0]) / 2 + rng.uniform(-0.05, 0.05) * height)
+        y = round((shape[0] - small.shape[0]) / 2 + rng.uniform(-0.05, 0.05) * height)
         gap = {"apart": rng.uniform(0.3, 0.8), "close": rng.uniform(0, 0.15), "touching": 0.0}[spacing] * mean_w
         x = right + round(gap) - cols[0] + (1 if k and spacing == "close" else 0) if k else right
-        layer = placed(small, x, y)
         if k and spacing == "touching":
-            before = np.maximum.reduce(layers)
-            while not _touches(before, layer) and x + cols[0] > right - mean_w:
+            while not touches(small, x, y) and x + cols[0] > right - mean_w:
                 x -= 1
-                layer = placed(small, x, y)
             x -= int(rng.integers(1, max(2, round(0.04 * height)) + 1))  # a little more: the strokes join
-            layer = placed(small, x, y)
-        while k and spacing != "touching" and _touches(np.maximum.reduce(layers), layer):
+        while k and spacing != "touching" and touches(small, x, y):
             x += 1
-            layer = placed(small, x, y)
+        layer = np.zeros(shape, np.float32)
+        layer[y : y + small.shape[0], x : x + small.shape[1]] = small
         layers.append(layer)
+        near |= ndimage.binary_dilation(layer > 0.5)
         right = max(right, x + cols[-1] + 1)
     return layers
 

@@ -195,7 +195,7 @@ def paper(size, rng, *, colour=PAPER, lines=None, step=40, line_colour=(0.55, 0.
     w, h = size
     rgb = np.empty((h, w, 3), np.float32)
     rgb[:] = colour
-    rgb *= 1 + rng.normal(0, 0.01, (h, w, 1)).astype(np.float32)
+    rgb *= 1 + 0.01 * rng.standard_normal((h, w, 1), np.float32)
     if lines:
         mask = Image.new("L", size, 0)
         draw = ImageDraw.Draw(mask)
@@ -224,24 +224,25 @@ def over(rgb, alpha, colour):
 def desk(size, rng, colour=DESK, wood=True):
     """A table top `size` (w, h) of `colour`, with wood grain when `wood`, else a fine mottle."""
     w, h = size
-    ys, xs = np.mgrid[:h, :w].astype(np.float32)
+    ys, xs = np.arange(h, dtype=np.float32)[:, None], np.arange(w, dtype=np.float32)[None, :]
     if wood:
         angle = rng.uniform(-0.3, 0.3)
         u = ys * np.cos(angle) + xs * np.sin(angle)
         wobble = 8 * np.sin(xs / rng.uniform(60, 200) + rng.uniform(0, 6))
         grain = 0.07 * np.sin((u + wobble) / rng.uniform(3, 9)) + 0.05 * np.sin((u + 2 * wobble) / rng.uniform(20, 60))
     else:
-        coarse = rng.normal(0, 1, (h // 16 + 2, w // 16 + 2)).astype(np.float32)
+        coarse = rng.standard_normal((h // 16 + 2, w // 16 + 2), np.float32)
         grain = 0.04 * np.asarray(Image.fromarray(coarse).resize((w, h), Image.Resampling.BICUBIC))
-    grain = grain + rng.normal(0, 0.015, (h, w)).astype(np.float32)
+    grain = grain + 0.015 * rng.standard_normal((h, w), np.float32)
     return np.asarray(colour, np.float32) * (1 + grain[..., None])
 
 
 def finish(rgb, rng, *, noise=0.012, blur=0.0):
     """The array as a camera gives it: a little out of focus (`blur` px), with sensor noise."""
-    im = _to_image(rgb, rng, noise=0)
+    im = Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8), "RGB")
     if blur:
         im = im.filter(ImageFilter.GaussianBlur(blur))
-    if noise:
-        im = _to_image(np.asarray(im, np.float32) / 255.0, rng, noise=noise)
-    return im
+    if not noise:
+        return im
+    noisy = np.asarray(im, np.float32) + (255 * noise) * rng.standard_normal((im.height, im.width, 3), np.float32)
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "RGB")
