@@ -294,11 +294,25 @@ def thick(digits, rng):
             grow = max(0.0, grow + (share - made) * tall / 2)
         if _holes(ink) == _holes(mask) and abs(made - share) < 0.02:
             break
-    soft = ndimage.gaussian_filter(ink.astype(np.float32), 0.8)
-    size = (ink.shape[1] + int(rng.integers(20, 200)), ink.shape[0] + int(rng.integers(20, 200)))
+    rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+    soft = ndimage.gaussian_filter(
+        np.pad(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], 3).astype(np.float32), 0.8
+    )
     colour = PEN_COLOURS[rng.integers(len(PEN_COLOURS))] if rng.random() < 0.4 else (0.05, 0.05, 0.05)
-    rgb = photos.over(np.ones((size[1], size[0], 3), np.float32), put(soft, size, _centre(rng, size, soft)), colour)
-    return Item(_rgb_image(rgb), digits.answer([i]), "thick", (i,), {"stroke": made})
+    info = {"stroke": made}
+    if rng.random() < 0.3:  # a marker on paper, photographed
+        share = rng.uniform(0.3, 0.6)
+
+        def layers(sheet_size):
+            f = min(sheet_size) * share / soft.shape[0]
+            small = np.asarray(Image.fromarray(soft).resize((round(soft.shape[1] * f), round(soft.shape[0] * f))))
+            return [(put(small, sheet_size, _centre(rng, sheet_size, small, 0.7)), colour)]
+
+        image, _ = photo(rng, PHOTO_SIZES[rng.integers(len(PHOTO_SIZES))], layers, on_desk=False)
+        return Item(image, digits.answer([i]), "thick", (i,), info)
+    size = tuple(round(n + rng.uniform(0.04, 0.7) * soft.shape[0]) for n in (soft.shape[1], soft.shape[0]))
+    rgb = photos.over(np.ones((size[1], size[0], 3), np.float32), put(soft, size, _centre(rng, size, soft, 1)), colour)
+    return Item(_rgb_image(rgb), digits.answer([i]), "thick", (i,), info)
 
 
 def _font(rng, size, fonts=FONTS):
@@ -439,6 +453,18 @@ def screen(digits, rng):
     canvas = photos.over(np.ones((ch, cw, 3), np.float32), put(small, (cw, ch), _centre(rng, (cw, ch), small)), colour)
     im.paste(_rgb_image(canvas), (cx, cy))
     draw.rectangle((cx - 1, cy - 1, cx + cw, cy + ch), outline=(120, 120, 120))
+    if rng.random() < 0.3:  # the whole screen: the window on a desktop, a task bar
+        sw, sh = min(1280, w + int(rng.integers(60, 400))), min(1024, h + int(rng.integers(60, 300)))
+        desktop = Image.new(
+            "RGB", (sw, sh), tuple(int(c) for c in rng.choice([(30, 90, 160), (20, 20, 30), (0, 120, 120)]))
+        )
+        ImageDraw.Draw(desktop).rectangle((0, sh - 30, sw, sh), fill=(40, 40, 48))
+        for k in range(5):
+            ImageDraw.Draw(desktop).rectangle((10 + 36 * k, sh - 24, 34 + 36 * k, sh - 6), fill=(200, 200, 210))
+        scale = min(1.0, (sw - 20) / w, (sh - 50) / h)
+        im = im.resize((round(w * scale), round(h * scale)), Image.Resampling.LANCZOS)
+        desktop.paste(im, (int(rng.integers(0, sw - im.width + 1)), int(rng.integers(0, sh - 30 - im.height + 1))))
+        im = desktop
     return Item(im, digits.answer([i]), "screen", (i,))
 
 
