@@ -88,7 +88,9 @@ def stroke_width(mask):
 
 
 def test_thick_markers_are_15_to_22_percent_of_the_height():
-    for item in own_digits.generate("thick", 8, seed=2):
+    drawn = [item for item in own_digits.generate("thick", 10, seed=2) if not isinstance(item.image, bytes)]
+    assert len(drawn) >= 5  # the others are the same marker digits photographed on paper
+    for item in drawn:
         mask = np.asarray(item.image.convert("L")) < 128
         rows = np.flatnonzero(mask.any(1))
         share = stroke_width(mask) / (rows[-1] + 1 - rows[0])
