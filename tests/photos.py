@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from drawing import draw_digit
 
@@ -184,3 +184,65 @@ def blank(kind, size=(800, 600), seed=0):
     if kind == "desk":
         return sheet_on_desk([], size=size, seed=seed)
     raise ValueError(kind)
+
+
+# Building blocks for pictures of any ink (tests/own_digits.py): float RGB arrays in [0, 1], (h, w, 3).
+
+
+def paper(size, rng, *, colour=PAPER, lines=None, step=40, line_colour=(0.55, 0.70, 0.90), tilt=0.0):
+    """A sheet `size` (w, h) of `colour` with faint fibre noise; `lines` = "ruled" (with a red margin)
+    or "grid" prints lines `step` px apart, tilted by `tilt` (fraction of the width) as photographed."""
+    w, h = size
+    rgb = np.empty((h, w, 3), np.float32)
+    rgb[:] = colour
+    rgb *= 1 + 0.01 * rng.standard_normal((h, w, 1), np.float32)
+    if lines:
+        mask = Image.new("L", size, 0)
+        draw = ImageDraw.Draw(mask)
+        width = max(1, round(step / 25))
+        offset = rng.uniform(0, step)
+        for y in np.arange(offset, h + abs(tilt) * w, step):
+            draw.line((0, y, w, y + tilt * w), fill=255, width=width)
+        if lines == "grid":
+            for x in np.arange(rng.uniform(0, step), w + abs(tilt) * h, step):
+                draw.line((x, 0, x - tilt * h, h), fill=255, width=width)
+        rgb = over(rgb, np.asarray(mask, np.float32) / 255.0 * 0.8, line_colour)
+        if lines == "ruled" and rng.random() < 0.7:
+            margin = Image.new("L", size, 0)
+            x = rng.uniform(0.05, 0.15) * w
+            ImageDraw.Draw(margin).line((x, 0, x - tilt * h, h), fill=255, width=width + 1)
+            rgb = over(rgb, np.asarray(margin, np.float32) / 255.0 * 0.8, (0.85, 0.35, 0.35))
+    return rgb
+
+
+def over(rgb, alpha, colour):
+    """`rgb` with `colour` laid over it where `alpha` (h, w) says, in [0, 1]."""
+    a = np.asarray(alpha, np.float32)[..., None]
+    return rgb * (1 - a) + np.asarray(colour, np.float32) * a
+
+
+def desk(size, rng, colour=DESK, wood=True):
+    """A table top `size` (w, h) of `colour`, with wood grain when `wood`, else a fine mottle."""
+    w, h = size
+    ys, xs = np.arange(h, dtype=np.float32)[:, None], np.arange(w, dtype=np.float32)[None, :]
+    if wood:
+        angle = rng.uniform(-0.3, 0.3)
+        u = ys * np.cos(angle) + xs * np.sin(angle)
+        wobble = 8 * np.sin(xs / rng.uniform(60, 200) + rng.uniform(0, 6))
+        grain = 0.07 * np.sin((u + wobble) / rng.uniform(3, 9)) + 0.05 * np.sin((u + 2 * wobble) / rng.uniform(20, 60))
+    else:
+        coarse = rng.standard_normal((h // 16 + 2, w // 16 + 2), np.float32)
+        grain = 0.04 * np.asarray(Image.fromarray(coarse).resize((w, h), Image.Resampling.BICUBIC))
+    grain = grain + 0.015 * rng.standard_normal((h, w), np.float32)
+    return np.asarray(colour, np.float32) * (1 + grain[..., None])
+
+
+def finish(rgb, rng, *, noise=0.012, blur=0.0):
+    """The array as a camera gives it: a little out of focus (`blur` px), with sensor noise."""
+    im = Image.fromarray((np.clip(rgb, 0, 1) * 255).astype(np.uint8), "RGB")
+    if blur:
+        im = im.filter(ImageFilter.GaussianBlur(blur))
+    if not noise:
+        return im
+    noisy = np.asarray(im, np.float32) + (255 * noise) * rng.standard_normal((im.height, im.width, 3), np.float32)
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8), "RGB")

@@ -1,107 +1,154 @@
-"""How often is a user's own digit read correctly? A survey, not a test: it prints figures.
+"""How often are own digits read right? A survey, not a test: it prints figures and exits 0.
 
-    python tests/survey.py                      # the saved model in checkpoints/, 10 scenes per digit
-    python tests/survey.py --checkpoint-dir DIR --per-digit 30
+    python tests/survey.py --checkpoint-dir DIR [--per-family N] [--seed S] [--families F ...] [--first-index K]
 
-1. MNIST's first 1,000 test digits, fed raw and through `digit_image.prepare` (as PNG files would be):
-   the preprocessing should cost MNIST nothing.
-2. Random scenes as users make them, for every digit: a clean drawing (any canvas, place, size, pen,
-   ink), and the same strokes in a phone photo of paper (desk, ruled or grid lines, gradient,
-   shadow, vignetting, dust, EXIF orientation, JPEG) and in a paint program's screenshot.
+Pictures made by tests/own_digits.py from MNIST *test* digits (many writers; from --first-index on,
+default 1000: the suite's tests use the first 1,000) in every family — drawings, tight crops, scans,
+thick markers, printed, phone photos, screenshots, things that are not digits, whole numbers — are
+written to a temporary folder and read by ONE `main.py --predict FILE... --checkpoint-dir DIR`, as a
+user reads them. Each family's line: right/total, rate, the model's ceiling (the same MNIST digits fed
+raw to the network: a picture's ceiling is all its digits right) and a few misses (file number: answer->said).
+A refusal is right when main.py prints no prediction for the file and an `error:` line names it.
+Then ../shared/owndigits/score.py, when that folder exists.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import re
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's main.py and tutorial_kit, not an installed one
 
-import main
-import photos
-from drawing import DIGITS, draw_digit
-from tutorial_kit import checkpoints, digit_image, files, input_data
-from tutorial_kit.errors import ImageError
-from tutorial_kit.quiet_tf import tf
+import own_digits  # noqa: E402
 
+import main  # noqa: E402
+from helpers import run_script  # noqa: E402
+from tutorial_kit import checkpoints  # noqa: E402
+from tutorial_kit.quiet_tf import tf  # noqa: E402
 
-def clean_scene(strokes, rng):
-    w, h = int(rng.integers(200, 1200)), int(rng.integers(200, 1000))
-    side = rng.uniform(0.35, 0.9)
-    centre = rng.uniform(0.5 - (1 - side) / 2 * 0.8, 0.5 + (1 - side) / 2 * 0.8, 2)
-    ink = tuple(int(c) for c in rng.choice([(0, 0, 0), (20, 40, 160), (200, 20, 20), (60, 60, 60)]))
-    return draw_digit(strokes, (w, h), box=photos.square((w, h), centre, side), pen=rng.uniform(0.05, 0.13), ink=ink)
+SHARED_SCORE = ROOT.parent / "shared" / "owndigits" / "score.py"
+PREDICTION = re.compile(r"^Prediction for (.+?): (\d+)\b")
 
 
-def photo_scene(strokes, rng):
-    size = tuple(int(v) for v in rng.choice([(800, 600), (1200, 900), (1600, 1200)]))
-    if rng.random() < 0.35:
-        im = photos.sheet_on_desk(strokes, size=size, seed=int(rng.integers(1 << 30)))
-    else:
-        side = rng.uniform(0.2, 0.6)
-        centre = rng.uniform(0.5 - (1 - side) / 2 * 0.7, 0.5 + (1 - side) / 2 * 0.7, 2)
-        lines = rng.choice([None, "ruled", "grid"])
-        im = photos.paper_photo(strokes, size=size, box=photos.square(size, centre, side), lines=lines,
-                                seed=int(rng.integers(1 << 30)))  # fmt: skip
-    im = photos.lighting(im, gradient=rng.uniform(0, 0.5), shadow=rng.choice([0, rng.uniform(0.2, 0.45)]),
-                         vignette=rng.uniform(0, 0.4))  # fmt: skip
-    if rng.random() < 0.5:
-        im = photos.dust(im, specks=int(rng.integers(1, 10)), seed=int(rng.integers(1 << 30)))
-    if rng.random() < 0.4:
-        return photos.with_orientation(im, int(rng.choice([3, 6, 8])))
-    return photos.jpeg(im, int(rng.integers(60, 95)))
+def read_all(paths: list[Path], checkpoint_dir: Path) -> tuple[dict[str, str], list[str], subprocess.CompletedProcess]:
+    """One `main.py --predict` over all the files: {file name: digits said}, the error lines, the run."""
+    run = run_script(main.__file__, "--predict", *paths, "--checkpoint-dir", checkpoint_dir, timeout=7200)
+    said = {}
+    for line in run.stdout.splitlines():
+        m = PREDICTION.match(line)
+        if m:
+            said[Path(m.group(1)).name] = m.group(2)
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    return said, errors, run
 
 
-def screenshot_scene(strokes, rng):
-    return photos.paint_screenshot(strokes, seed=int(rng.integers(1 << 30)))
+def verdict(name: str, answer: str | None, said: dict[str, str], errors: list[str]) -> tuple[bool, str]:
+    """(right?, what was said: the digits, "refused" or "nothing")."""
+    refused = any(name in line for line in errors)
+    got = said.get(name, "refused" if refused else "nothing")
+    if answer is None:
+        return name not in said and refused, got
+    return got == answer, got
+
+
+def ceilings(items, checkpoint_dir: Path) -> list[bool | None]:
+    """For each item, whether the network reads all its MNIST digits right when fed them raw (None: no MNIST digit)."""
+    images, labels = own_digits.mnist_test()
+    net = main.build_graph()
+    saved = checkpoints.latest(checkpoint_dir, main.architecture(False))
+    if saved is None:
+        raise SystemExit(f"error: no saved model in {checkpoint_dir}: train one with python main.py --checkpoint-dir")
+    used = sorted({i for item in items for i in item.indices})
+    with tf.compat.v1.Session(graph=net.graph) as sess:
+        checkpoints.restore(net.saver, sess, saved)
+        print(f"Model: {saved.description()}")
+        guesses = main.predict(net, sess, images[used] / 255.0).argmax(1) if used else []
+    right = {i: guesses[k] == labels[i] for k, i in enumerate(used)}
+    return [all(right[i] for i in item.indices) if item.indices else None for item in items]
+
+
+def table(items, results, ceiling) -> None:
+    """One line per family, totals for digits and not-digits, and numbers per spacing × medium."""
+    by_family = collections.defaultdict(list)
+    for item, (name, ok, got), top in zip(items, results, ceiling, strict=True):
+        by_family[item.family].append((name, item.answer, ok, got, top))
+    print(f"{'family':24s} {'right':>7s}  rate  ceiling  misses (file number: answer->said)")
+    totals = collections.defaultdict(lambda: [0, 0])
+    for family, rows in by_family.items():
+        right, tops = sum(r[2] for r in rows), [r[4] for r in rows if r[4] is not None]
+        top = f"{sum(tops) / len(tops):7.2f}" if tops else "      -"
+        misses = " ".join(
+            f"{name.split('_')[-1]}: {answer or 'x'}->{got}" for name, answer, ok, got, _ in rows if not ok
+        )
+        print(f"{family:24s} {right:3d}/{len(rows):<3d} {right / len(rows):5.2f} {top}  {_cut(misses, 100)}")
+        kind = "not digits refused" if family.startswith("notdigit") else "numbers read exactly" if (
+            family.startswith("number")) else "digits read right"  # fmt: skip
+        totals[kind][0] += right
+        totals[kind][1] += len(rows)
+    for kind, (right, n) in totals.items():
+        print(f"{kind}: {right}/{n} = {right / n:.3f}")
+    numbers = {f: rows for f, rows in by_family.items() if f.startswith("number_")}
+    if numbers:
+        print("numbers, exact reads (× the ceiling):")
+        for spacing in own_digits.SPACINGS:
+            cells = []
+            for medium in ("drawing", "photo"):
+                rows = numbers.get(f"number_{spacing}_{medium}")
+                if rows:
+                    rate, top = sum(r[2] for r in rows) / len(rows), sum(r[4] for r in rows) / len(rows)
+                    ratio = f"{rate / top:.2f}×" if top else "-"
+                    cells.append(f"{medium} {rate:.2f} (ceiling {top:.2f}, {ratio})")
+            if cells:
+                print(f"  {spacing:9s} " + "   ".join(cells))
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def main_(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--checkpoint-dir", default=files.ROOT / "checkpoints", type=Path)
-    p.add_argument("--per-digit", type=int, default=10)
+    p.add_argument("--checkpoint-dir", default=ROOT / "checkpoints", type=Path)
+    p.add_argument("--per-family", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--kinds", nargs="+", default=["clean drawing", "photo of paper", "paint screenshot"])
-    p.add_argument("--misread-dir", type=Path, help="save a contact sheet of every misread scene here")
+    p.add_argument("--families", nargs="+", default=list(own_digits.FAMILIES), choices=list(own_digits.FAMILIES))
+    p.add_argument("--first-index", type=int, default=own_digits.FIRST_INDEX, help="MNIST test digits from this on")
+    p.add_argument("--keep", type=Path, help="write the pictures into this new folder and keep them")
+    p.add_argument("--no-shared", action="store_true", help="skip ../shared/owndigits/score.py")
     args = p.parse_args(argv)
+    if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+        p.error(f"--keep {args.keep}: the folder is not empty; give a new one")
 
-    net = main.build_graph()
-    saved = checkpoints.latest(args.checkpoint_dir, main.architecture(False))
-    if saved is None:
-        raise SystemExit("no saved model: run python main.py first")
-    with tf.compat.v1.Session(graph=net.graph) as sess:
-        checkpoints.restore(net.saver, sess, saved)
-        print(f"Model: {saved.description()}")
-
-        mnist = input_data.read_data_sets(input_data.MNIST_DIR, one_hot=False).test
-        raw, labels = mnist.images[:1000], mnist.labels[:1000]
-        prepared = np.stack([digit_image.prepare(Image.fromarray((x.reshape(28, 28) * 255).astype(np.uint8))).image
-                             for x in raw])  # fmt: skip
-        for name, images in (("raw", raw), ("through prepare()", prepared)):
-            accuracy = (main.predict(net, sess, images).argmax(1) == labels).mean()
-            print(f"MNIST test digits 1-1000, {name:18s} accuracy {accuracy:.3f}")
-
-        rng = np.random.default_rng(args.seed)
-        kinds = {"clean drawing": clean_scene, "photo of paper": photo_scene, "paint screenshot": screenshot_scene}
-        kinds = {k: v for k, v in kinds.items() if k in args.kinds}
-        for kind, make in kinds.items():
-            right = total = missed = 0
-            for digit, strokes in enumerate(DIGITS):
-                for _ in range(args.per_digit):
-                    total += 1
-                    try:
-                        found = digit_image.prepare(make(strokes, rng))
-                    except ImageError:
-                        missed += 1
-                        continue
-                    guess = int(main.predict(net, sess, found.image).argmax())
-                    right += guess == digit
-                    if guess != digit and args.misread_dir:
-                        args.misread_dir.mkdir(exist_ok=True)
-                        name = f"{kind.split()[0]}-{total}-{digit}-read-{guess}.png"
-                        digit_image.save_contact_sheet(found, args.misread_dir / name)
-            print(f"{kind:16s} {total:4d} scenes: read correctly {right / total:.3f}, no digit found {missed}")
+    start = time.perf_counter()
+    items = [
+        item for f in args.families for item in own_digits.generate(f, args.per_family, args.seed, args.first_index)
+    ]
+    ceiling = ceilings(items, args.checkpoint_dir)
+    with tempfile.TemporaryDirectory(prefix="survey-") as temporary:
+        folder = args.keep or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = [item.save(folder / f"{item.family}_{k:04d}") for k, item in enumerate(items)]
+        made = time.perf_counter()
+        said, errors, run = read_all(paths, args.checkpoint_dir)
+        results = [(path.name, *verdict(path.name, item.answer, said, errors)) for path, item in zip(paths, items,
+                   strict=True)]  # fmt: skip
+    print(f"{len(items)} pictures made in {made - start:.0f} s; one main.py --predict read them in "
+          f"{time.perf_counter() - made:.0f} s (exit status {run.returncode})")  # fmt: skip
+    if "Traceback" in run.stderr:
+        print("main.py printed a traceback:\n" + run.stderr[run.stderr.index("Traceback") :][-2000:])
+    table(items, results, ceiling)
+    if SHARED_SCORE.exists() and not args.no_shared:
+        print(f"\n{SHARED_SCORE.parent.name}/score.py:")
+        shared = subprocess.run([sys.executable, SHARED_SCORE, "--", "--checkpoint-dir", args.checkpoint_dir],
+                                cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+        print(shared.stdout.rstrip() or shared.stderr.rstrip())
 
 
 if __name__ == "__main__":
