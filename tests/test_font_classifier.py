@@ -196,8 +196,11 @@ def test_every_weight_figure_has_a_title_one_colour_scale_and_its_bar(model):
     bars = [image.colorbar for image in images if image.colorbar is not None]
     assert len(bars) == 1 and bars[0].ax.get_ylabel() == "weight"  # one bar, for every tile: they share the scale
     assert len(fig.axes) == len(images) + 1 and (bars[0].vmin, bars[0].vmax) == (-limit, limit)
-    ax = fc.output_weights_figure(model, rng.random((128, 5))).axes[0]
+    out = rng.normal(size=(128, 5))
+    ax = fc.output_weights_figure(model, out).axes[0]
     assert ax.get_title() == f"{model}: output weights" and ax.get_xlabel() and ax.get_ylabel()
+    limit = np.abs(out).max()
+    assert ax.images[0].get_clim() == (-limit, limit) and ax.images[0].colorbar.ax.get_ylabel() == "weight"
 
 
 def test_as_published_figures_are_titled_apart():

@@ -258,11 +258,12 @@ def input_weights_figure(model, input_weights, as_published=False):
 
 
 def output_weights_figure(model, output_weights, as_published=False):
-    """The last hidden layer's weights into each font's output."""
+    """The last hidden layer's weights into each font's output, coloured as the input weights."""
     plt = files.pyplot()
     fig, ax = plt.subplots()
-    image = ax.imshow(output_weights, aspect="auto", interpolation="nearest")
-    fig.colorbar(image, ax=ax)
+    limit = float(np.abs(output_weights).max()) or 1.0
+    image = ax.imshow(output_weights, aspect="auto", interpolation="nearest", cmap="RdBu_r", vmin=-limit, vmax=limit)
+    fig.colorbar(image, ax=ax, label="weight")
     ax.set_xticks(range(n_fonts), [f"font {i}" for i in range(n_fonts)])
     ax.set(xlabel="output (font)", ylabel="hidden unit", title=f"{run_label(model, as_published)}: output weights")
     return fig
