@@ -91,10 +91,17 @@ def build_graph(as_published=False, learning_rate=learning_rate, seed=None, summ
 
 
 def train(net, sess, mnist, n_iterations, batch_size, dropout, log=None):
-    """Train on mini batches, printing loss and accuracy of every 100th batch (as the article)."""
+    """Train on mini batches, printing loss and accuracy of every 100th batch (as the article);
+    `log` records every batch's loss and accuracy as its training step computed them (--plot)."""
     for i in range(n_iterations):
         batch_x, batch_y = mnist.train.next_batch(batch_size)
-        sess.run(net.train_step, feed_dict={net.X: batch_x, net.Y: batch_y, net.keep_prob: dropout})
+        # the training step; its loss and accuracy come from the same run (for --plot): no extra work
+        _, train_loss, train_accuracy = sess.run(
+            [net.train_step, net.cross_entropy, net.accuracy],
+            feed_dict={net.X: batch_x, net.Y: batch_y, net.keep_prob: dropout},
+        )
+        if log is not None:
+            log.record(train_loss, train_accuracy)
 
         # print loss and accuracy (per minibatch)
         if i % 100 == 0:
@@ -132,13 +139,13 @@ def load_or_train(args, net, sess, use_saved):
     checkpoints.check_writable(args.checkpoint_dir, arch)
     mnist = input_data.read_data_sets(args.data_dir, one_hot=True, seed=args.seed)
     sess.run(net.init)
-    with TrainingLog(args.log_dir, net.graph) as log:
+    with TrainingLog(args.log_dir, net.graph, arch) as log:
         train(net, sess, mnist, args.iterations, args.batch_size, args.dropout, log)
     test_accuracy = test(net, sess, mnist)
     print("\nAccuracy on test set:", test_accuracy)
     saved, better = checkpoints.save(net.saver, sess, args.checkpoint_dir, arch, test_accuracy, args.iterations)
     checkpoints.say_saved(saved, better)
-    log.say_notes(args.plot)
+    log.say_notes(args.plot, test_accuracy)
     return saved, True
 
 

@@ -4,14 +4,18 @@ import os
 import pty
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import types
+from pathlib import Path
 
 import numpy as np
 
 from helpers import ROOT, SCRIPT_ENV, TUTORIALS, run_script
+from tutorial_kit import files
 from tutorials import keras_mlp
 
 
@@ -40,6 +44,24 @@ def test_mlp_short_run(tmp_path):
     assert re.search(r"^Test score: \d\.\d+", result.stdout, flags=re.M)
     drawn = (tmp_path / keras_mlp.MODEL_FIGURE).exists()
     assert drawn or "Note: drawing the model needs" in result.stdout
+
+
+def test_dry_run_says_its_drawing_is_removed(monkeypatch, capsys):
+    """--dry-run said "Model drawing saved to <temporary folder>", a file removed at exit. pydot and
+    Graphviz are optional, so both are stood in for here; the drawing is a file written by the stand-in."""
+    drawn = []
+
+    def plot_model(model, to_file, show_shapes):
+        Path(to_file).write_bytes(b"PNG")
+        drawn.append(Path(to_file))
+
+    monkeypatch.setitem(sys.modules, "pydot", types.ModuleType("pydot"))
+    monkeypatch.setattr(shutil, "which", lambda name: name)
+    monkeypatch.setattr(keras_mlp.tf.keras.utils, "plot_model", plot_model)
+    assert keras_mlp.main(["--dry-run", "--seed", "0"]) == 0
+    out = capsys.readouterr().out
+    assert len(drawn) == 1 and drawn[0].name == keras_mlp.MODEL_FIGURE
+    assert f"Model drawing saved to {files.display_path(drawn[0])} (dry run: removed at exit)\n" in out
 
 
 def read_until(fd, pattern, seconds):

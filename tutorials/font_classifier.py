@@ -15,7 +15,9 @@ gradients and slows learning. By default the logits are fed; --as-published keep
 --dry-run trains 20 epochs and writes the figures to a temporary folder.
 
 Figures (in --figure-dir): one letter in each font, the accuracy curves, the confusion matrix
-(laid out like the printed table), the input weights, and the hidden models' output weights.
+(laid out like the printed table), the input weights, and the hidden models' output weights;
+an --as-published run's are named and titled apart (font_hidden1_as_published_accuracy.png, ...),
+so the fixed run's figures are kept beside them.
 """
 
 import argparse
@@ -37,7 +39,6 @@ MODELS = {  # learning rate of gradient descent, epochs (full-batch steps)
     "hidden1": {"learning_rate": 0.01, "epochs": 5000},
     "hidden2": {"learning_rate": 0.01, "epochs": 25000},
 }
-eval_every = 10  # epochs between accuracy measurements (the book's)
 DRY_RUN = {"epochs": 20}  # --dry-run: the same code, a handful of epochs
 
 
@@ -76,7 +77,7 @@ def build_graph(model, as_published=False, learning_rate=None, seed=None):
             v1.set_random_seed(seed)
         x = v1.placeholder("float", [None, n_pixels])
         y_ = v1.placeholder("float", [None, n_fonts])
-        output_weights = None
+        output_weights, layers = None, [n_pixels, n_fonts]
 
         if model == "logistic":
             W = tf.Variable(tf.zeros([n_pixels, n_fonts]))
@@ -89,12 +90,14 @@ def build_graph(model, as_published=False, learning_rate=None, seed=None):
             b1 = tf.Variable(tf.constant(0.1, shape=[num_hidden1]))
             h1 = tf.sigmoid(tf.matmul(x, W1) + b1)
             input_weights, last, width = W1, h1, num_hidden1
+            layers = [n_pixels, num_hidden1, n_fonts]
             if model == "hidden2":
                 num_hidden2 = 32
                 W2 = tf.Variable(v1.truncated_normal([num_hidden1, num_hidden2], stddev=2.0 / math.sqrt(num_hidden1)))
                 b2 = tf.Variable(tf.constant(0.2, shape=[num_hidden2]))
                 h2 = tf.sigmoid(tf.matmul(h1, W2) + b2)
                 last, width = h2, num_hidden2
+                layers = [n_pixels, num_hidden1, num_hidden2, n_fonts]
             W_out = tf.Variable(v1.truncated_normal([width, n_fonts], stddev=1.0 / math.sqrt(n_fonts)))
             b_out = tf.Variable(tf.constant(0.1, shape=[n_fonts]))
             logits = tf.matmul(last, W_out) + b_out
@@ -122,6 +125,7 @@ def build_graph(model, as_published=False, learning_rate=None, seed=None):
         init=init,
         input_weights=input_weights,
         output_weights=output_weights,
+        layers=layers,
     )
 
 
@@ -129,23 +133,19 @@ def build_graph(model, as_published=False, learning_rate=None, seed=None):
 
 
 def train(net, sess, train_data, test_data, epochs):
-    """Full-batch gradient descent; accuracy on train and validation every 10 epochs (the book),
-    and once more after the last epoch, so that the curve ends at the final accuracy (the book's
-    curve stops 10 epochs short). Returns (epochs measured at, train accuracies, validation ones)."""
+    """Full-batch gradient descent, with the accuracy on train and validation before every epoch
+    (the book measures every 10th) and after the last, so that the curve ends at the printed final
+    accuracy. The train accuracy comes from the training step's own forward pass, so measuring it
+    costs nothing. Returns (epochs 0..epochs, train accuracies, validation ones)."""
     (train, onehot_train), (test, onehot_test) = train_data, test_data
-    steps, train_acc, test_acc = [], [], []
-
-    def measure(epoch):
-        steps.append(epoch)
-        train_acc.append(sess.run(net.accuracy, feed_dict={net.x: train, net.y_: onehot_train}))
+    train_acc, test_acc = [], []
+    for _ in tqdm(range(epochs), ascii=True, disable=None, desc="epochs"):
         test_acc.append(sess.run(net.accuracy, feed_dict={net.x: test, net.y_: onehot_test}))
-
-    for i in tqdm(range(epochs), ascii=True, disable=None, desc="epochs"):
-        if i % eval_every == 0:
-            measure(i)
-        sess.run(net.train_step, feed_dict={net.x: train, net.y_: onehot_train})
-    measure(epochs)
-    return np.array(steps), np.array(train_acc), np.array(test_acc)
+        _, accuracy = sess.run([net.train_step, net.accuracy], feed_dict={net.x: train, net.y_: onehot_train})
+        train_acc.append(accuracy)  # before this epoch's step: the step and the measure share one pass
+    train_acc.append(sess.run(net.accuracy, feed_dict={net.x: train, net.y_: onehot_train}))
+    test_acc.append(sess.run(net.accuracy, feed_dict={net.x: test, net.y_: onehot_test}))
+    return np.arange(epochs + 1), np.array(train_acc), np.array(test_acc)
 
 
 # --- Evaluation: the confusion matrix ------------------------------------------------------------
@@ -161,6 +161,22 @@ def confusion_matrix(predicted, actual, n=n_fonts):
 def epochs_text(n):
     """'1 epoch', '25 epochs'."""
     return f"{n} epoch{'' if n == 1 else 's'}"
+
+
+def run_label(model, as_published=False):
+    """A run's name in titles: 'hidden1', or 'hidden1 as published' (the book's double softmax)."""
+    return f"{model} as published" if as_published else model
+
+
+def loss_text(as_published=False):
+    return "the book's double-softmax loss" if as_published else "softmax cross-entropy on the logits"
+
+
+def network_text(layers):
+    """'1296-5 network, no hidden layer', '1296-128-32-5 network, sigmoid hidden layers' (build_graph's
+    `layers`)."""
+    hidden = {2: "no hidden layer", 3: "sigmoid hidden layer"}.get(len(layers), "sigmoid hidden layers")
+    return f"{'-'.join(map(str, layers))} network, {hidden}"
 
 
 # --- Figures ------------------------------------------------------------------------------------
@@ -180,18 +196,23 @@ def samples_figure(images):
     return fig
 
 
-def accuracy_figure(model, steps, train_acc, test_acc):
-    """Train and validation accuracy against epochs; the last points are the final accuracies."""
+def accuracy_figure(model, steps, train_acc, test_acc, layers=None, as_published=False):
+    """Train and validation accuracy at every epoch, the printed final accuracies marked and in the
+    legend; the title names the run and its network."""
     plt = files.pyplot()
-    fig, ax = plt.subplots()
-    ax.plot(steps, train_acc, "bo", markersize=3, label="train")
-    ax.plot(steps, test_acc, "rx", markersize=4, label="validation")
-    ax.set(xlabel="epoch", ylabel="accuracy", title=f"{model}: accuracy over {epochs_text(steps[-1])}")
-    ax.legend(loc="lower right")
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    for values, colour, name in ((train_acc, "tab:blue", "train"), (test_acc, "tab:red", "validation")):
+        ax.plot(steps, values, "-", color=colour, linewidth=1, label=f"{name}, every epoch")
+        ax.plot(steps[-1:], values[-1:], "o", color=colour, label=f"{name}, final (printed): {values[-1]:.4f}")
+    network = f": {network_text(layers)}" if layers else ""
+    ax.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1))
+    training = f"accuracy over {epochs_text(steps[-1])}, {loss_text(as_published)}"
+    ax.set_title(f"{run_label(model, as_published)}{network}\n{training}")
+    ax.legend(loc="best")
     return fig
 
 
-def confusion_figure(model, conf):
+def confusion_figure(model, conf, as_published=False):
     """The confusion matrix as the printed table: rows actual fonts (font 0 at the top), columns
     predicted fonts (font 0 at the left), the count in each cell."""
     plt = files.pyplot()
@@ -209,53 +230,60 @@ def confusion_figure(model, conf):
             dark = conf[i, j] > conf.max() / 2
             ax.text(j, i, str(conf[i, j]), ha="center", va="center", color="white" if dark else "black")
     ax.set(xlabel="predicted font", ylabel="actual font")
-    ax.set_title(f"{model}: confusion matrix (validation, {conf.sum()} letters)", pad=12)
+    ax.set_title(f"{run_label(model, as_published)}: confusion matrix (validation, {conf.sum()} letters)", pad=12)
     return fig
 
 
-def input_weights_figure(model, input_weights):
+def input_weights_figure(model, input_weights, as_published=False):
     """The weights from the 36×36 pixels: one image per font (logistic) or per hidden unit (the
-    first 32)."""
+    first 32), all on one colour scale centred on 0 (red positive, blue negative), with its bar."""
     plt = files.pyplot()
     if model == "logistic":
-        fig, plts = plt.subplots(1, n_fonts, figsize=(12, 2.9))
-        for i in range(n_fonts):
-            plts[i].imshow(input_weights[:, i].reshape([36, 36]), origin="lower")  # as the letters
-            plts[i].set_title(f"font {i}")
-        title = f"{model}: input weights of each font"
+        fig, plts = plt.subplots(1, n_fonts, figsize=(12, 2.9), layout="constrained")
+        names, what = [f"font {i}" for i in range(n_fonts)], "each font"
     else:
-        fig, plts = plt.subplots(4, 8, sharex=True, sharey=True, figsize=(12, 6.8))
-        for i in range(32):
-            plts[i // 8, i % 8].imshow(input_weights[:, i].reshape([36, 36]), origin="lower")
-            plts[i // 8, i % 8].set_title(f"unit {i}", fontsize=8)
-        title = f"{model}: input weights of the first 32 hidden units"
-    for ax in fig.axes:
+        fig, plts = plt.subplots(4, 8, sharex=True, sharey=True, figsize=(12, 6.8), layout="constrained")
+        names, what = [f"unit {i}" for i in range(32)], "the first 32 hidden units"
+    shown = input_weights[:, : len(names)]
+    limit = float(np.abs(shown).max()) or 1.0  # one scale for every tile, so that tiles compare
+    for ax, column, name in zip(plts.flat, shown.T, names, strict=True):
+        letter = column.reshape([36, 36])  # drawn as the letters are: origin="lower"
+        image = ax.imshow(letter, origin="lower", cmap="RdBu_r", vmin=-limit, vmax=limit)
+        ax.set_title(name, fontsize=8 if len(names) > n_fonts else None)
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(title)
+    fig.colorbar(image, ax=plts, label="weight", shrink=0.9)
+    fig.suptitle(f"{run_label(model, as_published)}: input weights of {what}")
     return fig
 
 
-def output_weights_figure(model, output_weights):
-    """The last hidden layer's weights into each font's output."""
+def output_weights_figure(model, output_weights, as_published=False):
+    """The last hidden layer's weights into each font's output, coloured as the input weights."""
     plt = files.pyplot()
     fig, ax = plt.subplots()
-    image = ax.imshow(output_weights, aspect="auto", interpolation="nearest")
-    fig.colorbar(image, ax=ax)
+    limit = float(np.abs(output_weights).max()) or 1.0
+    image = ax.imshow(output_weights, aspect="auto", interpolation="nearest", cmap="RdBu_r", vmin=-limit, vmax=limit)
+    fig.colorbar(image, ax=ax, label="weight")
     ax.set_xticks(range(n_fonts), [f"font {i}" for i in range(n_fonts)])
-    ax.set(xlabel="output (font)", ylabel="hidden unit", title=f"{model}: output weights")
+    ax.set(xlabel="output (font)", ylabel="hidden unit", title=f"{run_label(model, as_published)}: output weights")
     return fig
 
 
-def save_figures(model, images, history, conf, input_weights, output_weights, folder):
+def figure_prefix(model, as_published=False):
+    """'font_hidden1', or 'font_hidden1_as_published': the two runs' figures are kept side by side."""
+    return f"font_{model}_as_published" if as_published else f"font_{model}"
+
+
+def save_figures(model, as_published, layers, images, history, conf, input_weights, output_weights, folder):
+    prefix = figure_prefix(model, as_published)
     figures = {
-        "font_samples.png": samples_figure(images),
-        f"font_{model}_accuracy.png": accuracy_figure(model, *history),
-        f"font_{model}_confusion.png": confusion_figure(model, conf),
-        f"font_{model}_input_weights.png": input_weights_figure(model, input_weights),
+        "font_samples.png": samples_figure(images),  # the data: the same for every run
+        f"{prefix}_accuracy.png": accuracy_figure(model, *history, layers=layers, as_published=as_published),
+        f"{prefix}_confusion.png": confusion_figure(model, conf, as_published),
+        f"{prefix}_input_weights.png": input_weights_figure(model, input_weights, as_published),
     }
     if output_weights is not None:
-        figures[f"font_{model}_output_weights.png"] = output_weights_figure(model, output_weights)
+        figures[f"{prefix}_output_weights.png"] = output_weights_figure(model, output_weights, as_published)
     return [files.save_figure(fig, folder / name) for name, fig in figures.items()]
 
 
@@ -299,14 +327,15 @@ def main(argv=None):
 
     _, train_acc, test_acc = history
     conf = confusion_matrix(predicted, test_data[1].argmax(1))
-    loss = "the book's double-softmax loss" if args.as_published else "softmax cross-entropy on the logits"
-    print(f"\n{args.model}, {epochs_text(args.epochs)}, {loss}")
+    print(f"\n{args.model}, {epochs_text(args.epochs)}, {loss_text(args.as_published)}")
     print(f"Final accuracy: train {train_acc[-1]:.4f}, validation {test_acc[-1]:.4f}")
     print("Confusion matrix (rows: actual font, columns: predicted font), validation set:")
     print("        " + "".join(f"{j:>6}" for j in range(n_fonts)))
     for i, row in enumerate(conf):
         print(f"font {i} " + "".join(f"{v:>6}" for v in row))
-    saved = save_figures(args.model, images, history, conf, input_weights, output_weights, args.figure_dir)
+    saved = save_figures(
+        args.model, args.as_published, net.layers, images, history, conf, input_weights, output_weights, args.figure_dir
+    )
     names = ", ".join(p.name for p in saved) + (" (dry run: removed at exit)" if args.dry_run else "")
     print(f"Figures saved in {files.display_path(args.figure_dir)}: {names}")
     return 0

@@ -51,7 +51,7 @@ def build_model():
     return model
 
 
-def draw_model(model, path):
+def draw_model(model, path, dry_run=False):
     """The post's plot_model figure, when pydot and Graphviz are installed; otherwise a note."""
     try:
         import pydot  # noqa: F401 - imported here, not at the top: it is optional, not a requirement
@@ -64,7 +64,7 @@ def draw_model(model, path):
         tf.keras.utils.plot_model(model, to_file=str(path), show_shapes=True)
     except (ImportError, OSError) as exc:
         return f"Note: could not draw the model ({exc}); skipped."
-    return f"Model drawing saved to {files.display_path(path)}"
+    return f"Model drawing saved to {files.display_path(path)}" + (" (dry run: removed at exit)" if dry_run else "")
 
 
 # --- Command line -------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def main(argv=None):
         tf.keras.utils.set_random_seed(args.seed)
     model = build_model()
     model.summary()
-    print(draw_model(model, args.figure_dir / MODEL_FIGURE))
+    print(draw_model(model, args.figure_dir / MODEL_FIGURE, args.dry_run))
 
     model.fit(
         x_train,
