@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
 
 from tutorial_kit import digit_shapes
 from tutorial_kit.errors import ImageError, NoDigitError
@@ -246,6 +247,17 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
     return _Map(ink, labels, pieces)
 
 
+def _solidity(own: np.ndarray) -> float:
+    """How convex a piece is: its area over its convex hull's (a dot or a blob ~1, a digit less)."""
+    ys, xs = np.nonzero(own)
+    points = np.stack([ys, xs], axis=1)
+    corners = np.concatenate([points, points + [1, 0], points + [0, 1], points + [1, 1]])
+    try:
+        return float(len(points) / ConvexHull(corners).volume)
+    except QhullError:
+        return 1.0
+
+
 def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols) -> str | None:
     if p.size < max(3, 0.012 * side):
         return "speck"
@@ -256,9 +268,9 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
             return "edge"  # along the edge of a sheet or a shadow
     if border.any() and (own & border).sum() > 0.45 * border.sum():
         return "edge"  # much of the picture's border: a desk around a sheet, a window frame, a margin
-    if p.fill > 0.6 and p.thick > 0.45 * p.size:
+    if p.fill > 0.6 and p.thick > 0.45 * p.size and _solidity(own) > 0.9:
         return "dot" if p.size < 0.1 * side else "blob"
-    if p.size > 0.3 * side and p.fill > 0.65 and p.thick > 0.4 * p.size:
+    if p.size > 0.3 * side and p.fill > 0.65 and p.thick > 0.4 * p.size and _solidity(own) > 0.85:
         return "blob"  # a sheet of paper, a canvas, a sticky note: a large solid shape, perhaps with a digit in it
     ys, xs = np.nonzero(own)
     if len(ys) >= 3:
@@ -292,6 +304,7 @@ class _Reading:
     strangeness: np.ndarray
     notes: list[str]
     inside: float  # 1 when its largest digit is clear of the picture's border (see _inside)
+    mass: float  # the ink of its largest digit
 
     @property
     def cost(self) -> float:
@@ -432,24 +445,16 @@ def _read(found: _Map) -> _Reading | None:
             f"{len(left_out)} other mark{'s' if len(left_out) > 1 else ''} left out: one row of digits is read"
         )
     anchor = max((p for d in digits for p in d), key=lambda p: p.area)
-    return _Reading(masks, np.concatenate(images), np.concatenate(costs), notes, _inside(anchor, found.labels.shape))
-
-
-def _border_ink(m: _Map) -> float:
-    """The share of the picture's border that is ink: paper surrounds a digit, so the ink that
-    touches the border least is the real ink."""
-    edge = np.concatenate([m.labels[0], m.labels[-1], m.labels[:, 0], m.labels[:, -1]])
-    return float(np.mean(edge > 0))
-
-
-def _mass(m: _Map, reading: _Reading) -> float:
-    return float(m.ink[np.logical_or.reduce(reading.masks)].sum())
+    mass = max(float(found.ink[mask].sum()) for mask in masks)
+    return _Reading(
+        masks, np.concatenate(images), np.concatenate(costs), notes, _inside(anchor, found.labels.shape), mass
+    )
 
 
 def _score(m: _Map, reading: _Reading) -> float:
-    """Which reading of a picture is the real one: the most ink, clear of the picture's border
-    (or spanning it: a tight crop), looking like digits."""
-    return _mass(m, reading) * reading.inside * (1.0 if reading.cost <= STRANGE else 0.3)
+    """Which reading of a picture is the real one: the most ink in its largest digit, clear of the
+    picture's border (or spanning it: a tight crop), looking like digits."""
+    return reading.mass * reading.inside * (1.0 if reading.cost <= STRANGE else 0.3)
 
 
 def _local_map(plane, window, lower, edge) -> _Map | None:
@@ -463,27 +468,33 @@ def _local_map(plane, window, lower, edge) -> _Map | None:
 
 def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading | None, list[_Map]]:
     """The ink map and the digits read in it, and every map looked at (to say what was seen).
-    Evenly lit paper (a drawing, a screenshot, a scan, a crop) is one tone, and the ink is what
-    touches the picture's border least. A photo's paper is local: the ink is dark or light,
-    whichever holds more; the paper window wide (thick strokes are not paper) or narrow (a shadow
-    narrower than the wide window is not ink), whichever gives darker strokes; then once more
-    with a window fitted to the stroke width."""
-    seen = []
+    Ink is looked for against one paper tone (a drawing, a screenshot, a scan, a crop: a thick
+    marker stays solid) and, unless the paper is plainly even, against the local paper of a photo
+    (dark or light ink; the paper window wide — thick strokes are not paper — or narrow — a shadow
+    narrower than the wide window is not ink — whichever gives darker strokes; then once more with
+    a window fitted to the stroke width). The reading with the most ink in its largest digit,
+    clear of the border and looking like digits, wins."""
     planes = (dark, np.ascontiguousarray(1.0 - light))
-    globals_ = [_global_ink(plane) for plane in planes]
+    seen = [_pieces(ink, _remove_lines(ink > level)) for ink, _, level in map(_global_ink, planes) if ink is not None]
+    candidates = [(m, r) for m in seen for r in [_read(m)] if r is not None]
     small = min(dark.shape)
     majority = max(round(0.5 * small), min(small, 64))
     lower, edge = _majority(dark, majority)
-    if globals_[0][1] or (not edge.any() and np.ptp(lower) == 0):  # evenly lit
-        maps = [_pieces(ink, _remove_lines(ink > level)) for ink, _, level in globals_ if ink is not None]
-        seen += maps
-        readings = [(m, r) for m in maps for r in [_read(m)] if r is not None]
-        if not readings:
-            return None, None, seen
-        return max(readings, key=lambda c: _score(*c)) + (seen,)
+    if edge.any() or np.ptp(lower) > 0:  # not plainly even: a photo's local paper too
+        local, looked = _local(planes, small, majority)
+        seen += looked
+        if local is not None:
+            candidates.append(local)
+    if not candidates:
+        return None, None, seen
+    return max(candidates, key=lambda c: _score(*c)) + (seen,)
+
+
+def _local(planes, small: int, majority: int) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
+    """The best reading against a photo's local paper, and the maps looked at."""
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
     narrow = max(15, round(0.08 * small))
-    found = []
+    found, seen = [], []
     for plane in planes:
         lower, edge = _majority(plane, majority)
         for window in (wide, narrow) if narrow < 0.7 * wide else (wide,):
@@ -492,26 +503,25 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
             if m is not None:
                 seen.append(m)
             if reading is not None:
-                kept = np.logical_or.reduce(reading.masks)
-                mass, darkness = float(m.ink[kept].sum()), float(np.median(m.ink[kept]))
-                found.append((m, reading, window, plane, lower, edge, mass, darkness))
+                darkness = float(np.median(m.ink[np.logical_or.reduce(reading.masks)]))
+                found.append((m, reading, window, plane, lower, edge, darkness))
     if not found:
-        return None, None, seen
+        return None, seen
     polarity = max(found, key=lambda c: _score(c[0], c[1]))[3]
     mine = [c for c in found if c[3] is polarity]
     best = mine[0]  # the wide window's, if any
     for c in mine:
-        if c[7] > best[7] + 0.05:  # clearly darker: a shadow was swallowed
+        if c[6] > best[6] + 0.05:  # clearly darker: a shadow was swallowed
             best = c
     m, reading, window, plane, lower, edge = best[:6]
-    stroke = max(p.thick for p in m.pieces if p.why is None) if any(p.why is None for p in m.pieces) else 0
+    stroke = max((p.thick for p in m.pieces if p.why is None), default=0)
     fitted = min(small, max(5, round(3 * stroke + 3)))
     if fitted < 0.7 * min(window, narrow) or fitted > window:  # a thin pen, or a very thick one
         again = _local_map(plane, fitted, lower, edge)
         again_reading = _read(again) if again is not None else None
         if again_reading is not None:
-            return again, again_reading, seen + [again]
-    return m, reading, seen
+            return (again, again_reading), seen + [again]
+    return (m, reading), seen
 
 
 REASONS = {
