@@ -36,6 +36,7 @@ MIN_CONTRAST = 0.15  # ink must be 15 % darker (or lighter) than its local paper
 NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper texture or JPEG noise
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
+MIN_DIGIT = 0.04  # a digit's longer side is at least this fraction of the picture's (smaller: too small)
 STRANGE = 1.0  # strangeness (digit_shapes) above which a picture is not read as a digit
 
 
@@ -314,7 +315,8 @@ class _Reading:
 def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
     """The digits of one row (pieces grouped per digit, left to right) and the digit-sized pieces
     left out; None when no piece may be a digit."""
-    usable = [p for p in found.pieces if p.why is None]
+    side = max(found.labels.shape)
+    usable = [p for p in found.pieces if p.why is None and p.size >= MIN_DIGIT * side]
     if not usable:
         return None
     anchor = max(usable, key=lambda p: p.area * _inside(p, found.labels.shape))
@@ -485,9 +487,45 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
         seen += looked
         if local is not None:
             candidates.append(local)
+    canvas = _canvas(dark)
+    if canvas is not None:  # a paint program's canvas, a sheet square in the picture: read inside it too
+        y0, x0, y1, x1 = canvas
+        ink, _, level = _global_ink(dark[y0:y1, x0:x1])
+        if ink is not None:
+            inner = _pieces(ink, _remove_lines(ink > level))
+            reading = _read(inner)
+            if reading is not None and reading.cost <= STRANGE:
+                full = _Map(np.zeros_like(dark), np.zeros(dark.shape, np.int32), inner.pieces)
+                full.ink[y0:y1, x0:x1] = ink
+                for k, mask in enumerate(reading.masks):
+                    reading.masks[k] = np.zeros(dark.shape, bool)
+                    reading.masks[k][y0:y1, x0:x1] = mask
+                reading.mass *= 2  # the canvas is where the digit is drawn
+                candidates.append((full, reading))
     if not candidates:
         return None, None, seen
     return max(candidates, key=lambda c: _score(*c)) + (seen,)
+
+
+def _canvas(plane: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The box of a large, even, light rectangle inside the picture (a paint program's canvas),
+    when there is one and it is not the whole picture: y0, x0, y1, x1."""
+    light = plane > 0.75
+    if not light.any():
+        return None
+    tone = float(np.median(plane[light]))
+    labels, count = ndimage.label(np.abs(plane - tone) < 0.04)
+    if count == 0:
+        return None
+    sizes = ndimage.sum_labels(np.ones_like(plane), labels, index=np.arange(1, count + 1))
+    region = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(sizes)))
+    rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    box = (y1 - y0) * (x1 - x0)
+    if not (0.1 * plane.size <= box <= 0.85 * plane.size) or region[y0:y1, x0:x1].mean() < 0.9:
+        return None
+    m = 2
+    return (y0 + m, x0 + m, y1 - m, x1 - m) if min(y1 - y0, x1 - x0) > 8 * m else None
 
 
 def _local(planes, small: int, majority: int) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
