@@ -10,7 +10,7 @@ the output; 3. `learning_rate` actually used; 4. the image prepared like MNIST's
 5. keep_prob 1.0 at inference.
 """
 
-# Step 1 — Configuring the Project: requirements.txt (README, "Setup"); the article's own lines follow.
+# Step 1 — Configuring the Project: requirements.txt (README, "Quick start"); the imports:
 
 from __future__ import annotations
 
@@ -253,7 +253,7 @@ def main(argv=None):
     if args.retrain and not args.predict:
         print("Note: --retrain only matters with --predict; python main.py always trains a new model.")
 
-    model = load_or_train(
+    model = load_or_train(  # Steps 2 to 5, or the saved model (--predict)
         args.as_published,
         args.checkpoint_dir,
         use_saved=bool(args.predict),
@@ -268,7 +268,7 @@ def main(argv=None):
         plot=args.plot,
         dry_run=args.dry_run,
     )
-    with model.sess:
+    with model.sess:  # Step 6
         if not model.trained_now:
             prediction.say_model(model.saved, args.training_flags_given)
         probabilities = predict(model.net, model.sess, prediction.stack(images))
