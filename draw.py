@@ -11,29 +11,23 @@ draw.html, and answers each drawing, sent as a PNG, with the digit, its ten prob
 
 from __future__ import annotations
 
-import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 
 import main
-from tutorial_kit import checkpoints, cli, files, input_data, prediction
-from tutorial_kit.draw_server import bind, has_a_browser, host_name, open_browser, port_number, render_page
+from tutorial_kit import checkpoints, cli, draw_server, files, prediction
 
 DEFAULT_PORT = 8000
 
 
 class Model:
-    """main.py's network with its saved weights (trained first when there are none), loaded once;
-    one `sess.run` at a time."""
+    """main.py's network with its saved weights (trained first, with the article's parameters, when
+    there are none), loaded once; one `sess.run` at a time."""
 
-    def __init__(self, args):
-        from tutorial_kit.quiet_tf import tf
-
-        self.net = main.build_graph(args.as_published)
-        self.sess = tf.compat.v1.Session(graph=self.net.graph)
-        with self.sess.as_default(), self.net.graph.as_default():  # as `with Session(...)` in main.py
-            self.saved, self.trained_now = main.load_or_train(args, self.net, self.sess, use_saved=True)
+    def __init__(self, as_published: bool = False, checkpoint_dir: Path = files.CHECKPOINTS):
+        self.net, self.sess, self.saved, self.trained_now = main.load_or_train(as_published, checkpoint_dir)
         self.lock = threading.Lock()
         self.probabilities(np.zeros((28, 28), np.float32))  # the first run is the slow one
 
@@ -51,51 +45,36 @@ class Model:
 
 def parse_args(argv=None):
     p = cli.ArgumentParser(description=" ".join(__doc__.strip().split("\n\n")[0].split()))
-    p.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="port to serve on (%(default)s; 0: any free)")
+    p.add_argument(
+        "--port", type=draw_server.port_number, default=DEFAULT_PORT, help="port to serve on (%(default)s; 0: any free)"
+    )
     p.add_argument(
         "--host",
-        type=host_name,
+        type=draw_server.host_name,
         default="127.0.0.1",
         help="address to serve on (%(default)s: this machine only; 0.0.0.0 lets other machines in)",
     )
     p.add_argument(
         "--checkpoint-dir",
         type=cli.output_dir,
-        default=files.ROOT / "checkpoints",
+        default=files.CHECKPOINTS,
         help="saved models (the repository's checkpoints/), or one saved model folder",
     )
     p.add_argument(
         "--as-published", action="store_true", help="the article's linear network, fed the same prepared input"
     )
     p.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
-    args = p.parse_args(argv)
-    # what main.load_or_train needs to train one first: the article's parameters
-    args.retrain, args.data_dir, args.seed, args.log_dir, args.plot = False, input_data.MNIST_DIR, None, None, None
-    args.iterations, args.batch_size, args.dropout = main.n_iterations, main.batch_size, main.dropout
-    return args
+    return p.parse_args(argv)
 
 
 def serve(argv=None):
     args = parse_args(argv)
-    server = bind(args.host, args.port)
+    server = draw_server.bind(args.host, args.port)  # a taken port is said before the model loads
     try:
-        model = Model(args)
+        model = Model(args.as_published, args.checkpoint_dir)
         if not model.trained_now:
-            prediction.say_model(model.saved, [])  # the line main.py --predict prints
-        server.model = model
-        server.page = render_page(model.describe())
-        url = server.addresses.url()
-        if server.addresses.wildcard:
-            print(f"Note: --host {args.host} serves every network interface: other machines may reach this page.")
-        print(f"Draw a digit at {url} (Ctrl-C to stop)", flush=True)
-        if not args.no_browser and has_a_browser():
-            open_browser(url)
-        try:
-            server.serve_forever(poll_interval=0.2)
-        except KeyboardInterrupt:
-            if sys.stdout.isatty():
-                print()  # after the terminal's ^C
-            print("Stopped.", flush=True)
+            prediction.say_model(model.saved)  # the line main.py --predict prints
+        draw_server.serve(server, model, browser=not args.no_browser)
     finally:
         server.server_close()
     return 0

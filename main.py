@@ -1,5 +1,5 @@
 """How To Build a Neural Network to Recognize Handwritten Digits with TensorFlow — the article,
-running offline on TensorFlow 2.21 in tf.compat.v1 graph mode.
+running offline on TensorFlow 2.21 in tf.compat.v1 graph mode. Its steps are the sections below.
 
     python main.py                          # train 1000 iterations, test, predict test_img.png
     python main.py --predict my_digit.png   # your own digit, with the saved model
@@ -10,16 +10,35 @@ the output; 3. `learning_rate` actually used; 4. the image prepared like MNIST's
 5. keep_prob 1.0 at inference.
 """
 
-import sys
-from types import SimpleNamespace
+# Step 1 — Configuring the Project: requirements.txt (README, "Quick start"); the imports:
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from tutorial_kit import checkpoints, cli, files, input_data, main_flags, prediction
-from tutorial_kit.quiet_tf import tf  # TensorFlow without its start-up logs and deprecation notices
+from tutorial_kit.checkpoints import SavedModel
+from tutorial_kit.quiet_tf import tf  # TensorFlow, quiet, imported at its first use (after the flags are checked)
 from tutorial_kit.training_log import TrainingLog
 
-# Parameters (the article's names and values; the flags override them)
+# Step 2 — Importing the MNIST Dataset
+
+
+def import_mnist(data_dir=input_data.MNIST_DIR, seed=None):
+    """The article's dataset: images as rows of 784 values in [0, 1], labels one-hot."""
+    mnist = input_data.read_data_sets(data_dir, one_hot=True, seed=seed)  # y labels are oh-encoded
+
+    n_train = mnist.train.num_examples  # 55,000
+    n_validation = mnist.validation.num_examples  # 5000
+    n_test = mnist.test.num_examples  # 10,000
+    return mnist
+
+
+# Step 3 — Defining the Neural Network Architecture (the article's names and values; the flags override them)
+
 n_input = 784  # input layer (28x28 pixels)
 n_hidden1 = 512  # 1st hidden layer
 n_hidden2 = 256  # 2nd hidden layer
@@ -31,11 +50,37 @@ n_iterations = 1000
 batch_size = 128
 dropout = 0.5  # the keep probability while training
 
-TEST_IMAGE = files.ROOT / "test_img.png"
+# Step 4 — Building the TensorFlow Graph
 
 
-def build_graph(as_published=False, learning_rate=learning_rate, seed=None, summaries=False):
-    """The article's graph: placeholders, a 784-512-256-128-10 network with dropout, Adam."""
+class Graph(NamedTuple):
+    """The article's graph, by its names. A graph for prediction only (training=False) has no loss,
+    optimizer or accuracy: those fields are None."""
+
+    graph: Any
+    X: Any
+    Y: Any
+    keep_prob: Any
+    weights: dict
+    biases: dict
+    layer_1: Any
+    layer_2: Any
+    layer_3: Any
+    layer_drop: Any
+    output_layer: Any
+    probabilities: Any
+    cross_entropy: Any
+    train_step: Any
+    correct_pred: Any
+    accuracy: Any
+    summary: Any  # --log-dir's loss and accuracy summaries, or None
+    init: Any
+    saver: Any  # the model's variables (not Adam's state), to save and restore
+
+
+def build_graph(as_published=False, learning_rate=learning_rate, seed=None, summaries=False, training=True) -> Graph:
+    """The article's graph: placeholders, a 784-512-256-128-10 network with dropout, and (when
+    training) the loss, Adam and the accuracy."""
     v1 = tf.compat.v1
     graph = tf.Graph()
     with graph.as_default():
@@ -43,7 +88,7 @@ def build_graph(as_published=False, learning_rate=learning_rate, seed=None, summ
             v1.set_random_seed(seed)
 
         X = v1.placeholder("float", [None, n_input])
-        Y = v1.placeholder("float", [None, n_output])
+        Y = v1.placeholder("float", [None, n_output]) if training else None
         if as_published:
             keep_prob = v1.placeholder(tf.float32)
         else:  # erratum 5: 1.0 (keep everything) unless training feeds another value
@@ -71,23 +116,27 @@ def build_graph(as_published=False, learning_rate=learning_rate, seed=None, summ
         layer_drop = tf.nn.dropout(layer_3, rate=1 - keep_prob)
         # erratum 2: the article multiplies layer_3 here, so its dropout never acts
         output_layer = tf.matmul(layer_3 if as_published else layer_drop, weights["out"]) + biases["out"]
-
-        cross_entropy = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=Y, logits=output_layer))
-        # erratum 3: the article defines learning_rate but hard-codes AdamOptimizer(1e-4)
-        train_step = v1.train.AdamOptimizer(1e-4 if as_published else learning_rate).minimize(cross_entropy)
-
-        correct_pred = tf.equal(tf.argmax(output_layer, 1), tf.argmax(Y, 1))
-        accuracy = tf.reduce_mean(tf.cast(correct_pred, tf.float32))
         probabilities = tf.nn.softmax(output_layer)
 
-        summary = None
-        if summaries:  # --log-dir: the printed minibatch loss and accuracy, for TensorBoard
-            summary = v1.summary.merge(
-                [v1.summary.scalar("loss", cross_entropy), v1.summary.scalar("accuracy", accuracy)]
-            )
+        cross_entropy = train_step = correct_pred = accuracy = summary = None
+        if training:
+            cross_entropy = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=Y, logits=output_layer))
+            # erratum 3: the article defines learning_rate but hard-codes AdamOptimizer(1e-4)
+            train_step = v1.train.AdamOptimizer(1e-4 if as_published else learning_rate).minimize(cross_entropy)
+
+            correct_pred = tf.equal(tf.argmax(output_layer, 1), tf.argmax(Y, 1))
+            accuracy = tf.reduce_mean(tf.cast(correct_pred, tf.float32))
+            if summaries:  # --log-dir: the printed minibatch loss and accuracy, for TensorBoard
+                summary = v1.summary.merge(
+                    [v1.summary.scalar("loss", cross_entropy), v1.summary.scalar("accuracy", accuracy)]
+                )
         init = v1.global_variables_initializer()
-        saver = v1.train.Saver(list(weights.values()) + list(biases.values()))  # the model, not Adam's state
-    return SimpleNamespace(**{k: v for k, v in locals().items() if k not in ("v1", "activation")})
+        saver = v1.train.Saver(list(weights.values()) + list(biases.values()))
+    return Graph(graph, X, Y, keep_prob, weights, biases, layer_1, layer_2, layer_3, layer_drop, output_layer,
+                 probabilities, cross_entropy, train_step, correct_pred, accuracy, summary, init, saver)  # fmt: skip
+
+
+# Step 5 — Training and Testing
 
 
 def train(net, sess, mnist, n_iterations, batch_size, dropout, log=None):
@@ -119,55 +168,117 @@ def test(net, sess, mnist):
     return sess.run(net.accuracy, feed_dict=feed)  # a float32: prints as 0.9405 (4 significant digits)
 
 
+# Step 6 — Using the Model to Predict (your own images: tutorial_kit/prediction.py)
+
+TEST_IMAGE = files.ROOT / "test_img.png"
+
+
 def predict(net, sess, images):
     """Probabilities of each digit for rows of 784 pixels (keep_prob is left at its default)."""
     return sess.run(net.probabilities, feed_dict={net.X: np.reshape(images, (-1, n_input))})
+
+
+# The run: the steps above, or a saved model for Step 6 (--predict, draw.py)
 
 
 def architecture(as_published):
     return {"layers": [n_input, n_hidden1, n_hidden2, n_hidden3, n_output], "as_published": bool(as_published)}
 
 
-def load_or_train(args, net, sess, use_saved):
-    """The saved model when `use_saved` (--predict, draw.py) finds one; otherwise the article's run:
-    the data, training, the test accuracy, the model saved."""
-    arch = architecture(args.as_published)
-    saved = checkpoints.to_use(args.checkpoint_dir, arch, use_saved, args.retrain)
-    if saved is not None:
-        checkpoints.restore(net.saver, sess, saved)
-        return saved, False
-    checkpoints.check_writable(args.checkpoint_dir, arch)
-    mnist = input_data.read_data_sets(args.data_dir, one_hot=True, seed=args.seed)
-    sess.run(net.init)
-    with TrainingLog(args.log_dir, net.graph, arch) as log:
-        train(net, sess, mnist, args.iterations, args.batch_size, args.dropout, log)
-    test_accuracy = test(net, sess, mnist)
-    print("\nAccuracy on test set:", test_accuracy)
-    saved, better = checkpoints.save(net.saver, sess, args.checkpoint_dir, arch, test_accuracy, args.iterations)
-    checkpoints.say_saved(saved, better)
-    log.say_notes(args.plot, test_accuracy)
-    return saved, True
+class Model(NamedTuple):
+    """A network ready to predict: its graph, its session (close it), which saved model it is, and
+    whether this run trained it."""
+
+    net: Graph
+    sess: Any
+    saved: SavedModel
+    trained_now: bool
+
+
+def load_or_train(
+    as_published: bool = False,
+    checkpoint_dir: Path = files.CHECKPOINTS,
+    *,
+    use_saved: bool = True,
+    retrain: bool = False,
+    iterations: int = n_iterations,
+    batch_size: int = batch_size,
+    learning_rate: float = learning_rate,
+    dropout: float = dropout,
+    seed: int | None = None,
+    data_dir: Path = input_data.MNIST_DIR,
+    log_dir: Path | None = None,
+    plot: Path | None = None,
+    dry_run: bool = False,
+) -> Model:
+    """The saved model when `use_saved` (--predict, draw.py) finds one, in a graph without training
+    ops; otherwise Steps 2, 4 and 5: the data, the graph, training, the test accuracy, the model saved."""
+    arch = architecture(as_published)
+    saved = checkpoints.to_use(checkpoint_dir, arch, use_saved, retrain)
+    training = saved is None
+    if training:
+        checkpoints.check_writable(checkpoint_dir, arch)
+        mnist = import_mnist(data_dir, seed)  # Step 2
+    net = build_graph(as_published, learning_rate, seed, summaries=log_dir is not None, training=training)  # Step 4
+    sess = tf.compat.v1.Session(graph=net.graph)
+    try:
+        with net.graph.as_default(), sess.as_default():  # graph mode, as inside `with Session(...)`
+            if not training:
+                checkpoints.restore(net.saver, sess, saved)
+                return Model(net, sess, saved, trained_now=False)
+            sess.run(net.init)  # Step 5
+            with TrainingLog(log_dir, net.graph, arch) as log:
+                train(net, sess, mnist, iterations, batch_size, dropout, log)
+            test_accuracy = test(net, sess, mnist)
+            print("\nAccuracy on test set:", test_accuracy)
+            saved, better = checkpoints.save(net.saver, sess, checkpoint_dir, arch, test_accuracy, iterations)
+        if dry_run:  # the model goes with the temporary folder: nothing to try it with afterwards
+            print("Dry run: the model was saved in a temporary folder, removed at exit (python main.py keeps one).")
+        else:
+            checkpoints.say_saved(saved, better)
+        log.say_notes(plot, test_accuracy)
+    except BaseException:
+        sess.close()
+        raise
+    return Model(net, sess, saved, trained_now=True)
 
 
 def parse_args(argv=None):
-    """The flags (main_flags.py), the Parameters above their defaults."""
+    """The flags (tutorial_kit/main_flags.py), the Parameters above their defaults."""
     return main_flags.parse(argv, n_iterations, batch_size, learning_rate, dropout)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    images = prediction.prepare_inputs(args.predict or [TEST_IMAGE], args)  # bad files are said before training
+    images = prediction.prepare_inputs(  # Step 6's images first: a bad file is said before any training
+        args.predict or [TEST_IMAGE], args.as_published, args.show_input, args.plot
+    )
     if not images:
         return 2
     if args.as_published and args.learning_rate != learning_rate:
         print("Note: --as-published hard-codes Adam's 1e-4, as the article does; --learning-rate is ignored.")
+    if args.retrain and not args.predict:
+        print("Note: --retrain only matters with --predict; python main.py always trains a new model.")
 
-    net = build_graph(args.as_published, args.learning_rate, args.seed, summaries=args.log_dir is not None)
-    with tf.compat.v1.Session(graph=net.graph) as sess:
-        model, trained_now = load_or_train(args, net, sess, use_saved=bool(args.predict))
-        if not trained_now:
-            prediction.say_model(model, sys.argv[1:] if argv is None else argv)
-        probabilities = predict(net, sess, prediction.stack(images))
+    model = load_or_train(  # Steps 2 to 5, or the saved model (--predict)
+        args.as_published,
+        args.checkpoint_dir,
+        use_saved=bool(args.predict),
+        retrain=args.retrain,
+        iterations=args.iterations,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        dropout=args.dropout,
+        seed=args.seed,
+        data_dir=args.data_dir,
+        log_dir=args.log_dir,
+        plot=args.plot,
+        dry_run=args.dry_run,
+    )
+    with model.sess:  # Step 6
+        if not model.trained_now:
+            prediction.say_model(model.saved, args.training_flags_given)
+        probabilities = predict(model.net, model.sess, prediction.stack(images))
     return prediction.report_all(images, probabilities, args.predict is None, len(args.predict or [TEST_IMAGE]))
 
 

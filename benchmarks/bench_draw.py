@@ -20,12 +20,13 @@ import json
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 import draw
-from tutorial_kit import draw_server, input_data
+from tutorial_kit import draw_server, files, input_data
 
 
 def drawings(count: int, side: int) -> tuple[list[bytes], np.ndarray]:
@@ -53,14 +54,13 @@ def timed(function, *args):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--requests", type=int, default=200, help="drawings per size (200)")
-    p.add_argument("--checkpoint-dir", default=str(draw_server.files.ROOT / "checkpoints"), help="saved models")
+    p.add_argument("--checkpoint-dir", type=Path, default=files.CHECKPOINTS, help="saved models (checkpoints/)")
     args = p.parse_args()
 
-    server_args = draw.parse_args(["--port", "0", "--no-browser", "--checkpoint-dir", args.checkpoint_dir])
     server = draw_server.bind("127.0.0.1", 0)
     start = time.perf_counter()
     with contextlib.redirect_stdout(sys.stderr):  # "There is no saved model ... training one first"
-        model = draw.Model(server_args)
+        model = draw.Model(checkpoint_dir=args.checkpoint_dir)
     print(f"{model.describe()}: loaded in {time.perf_counter() - start:.1f} s")
     server.model, server.page = model, draw_server.render_page(model.describe())
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -5,8 +5,12 @@
 
 For each configuration, in a fresh process: seconds to import TensorFlow, load MNIST, build the
 graph, train, evaluate the test set, and in total; training examples/s and GFLOP/s against this
-machine's measured matmul peak; peak memory. Then whole-command wall times: `python main.py`,
-`--as-published`, and `--predict test_img.png` with a saved checkpoint.
+machine's measured matmul peak; peak memory. Then whole-command wall times: `python main.py --help`
+(answered before TensorFlow is imported), `python main.py`, `--as-published`, and `--predict
+test_img.png` with the model the full run saved (no training ops are built), one full run and one
+prediction after the other, repeated, with the ratio of each pair (the target: at most 0.5).
+
+    python benchmarks/bench_main.py --commands-only   # only the whole commands
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import contextlib
 import io
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -24,9 +29,9 @@ from pathlib import Path
 
 from tutorial_kit import cli
 from tutorial_kit.errors import TutorialError
+from tutorial_kit.main_flags import MNIST_TRAIN as TRAIN_SIZE  # main.py's training split: the largest batch
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAIN_SIZE = 55000  # main.py's training split: the largest batch
 
 
 def training_flops(iterations, batch_size):
@@ -99,12 +104,14 @@ def failed(what, result):
     return TutorialError(f"{what} failed ({last})")
 
 
-def wall(args):
-    start = time.perf_counter()
+def timed(args):
+    """(wall seconds, CPU seconds: user + system) of one `python main.py args`."""
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     result = subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True)
+    seconds, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise failed(f"main.py {' '.join(args)}", result)
-    return time.perf_counter() - start
+    return seconds, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def parse_args(argv=None):
@@ -124,6 +131,7 @@ def parse_args(argv=None):
         default=3,
         help="runs of each configuration; the best is shown (%(default)s)",
     )
+    p.add_argument("--commands-only", action="store_true", help="skip the phases: only the whole commands' times")
     p.add_argument("--child", choices=["default", "as-published"], help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.batch_size > TRAIN_SIZE:
@@ -136,7 +144,13 @@ def main(argv=None):
     if args.child:
         print(json.dumps(child(args.child, args.iterations, args.batch_size)))
         return
+    if not args.commands_only:
+        phases(args)
+    commands(args)
 
+
+def phases(args):
+    """Each configuration's phases, in fresh processes, best of the repeats."""
     runs = {"default": [], "as-published": []}
     for _ in range(args.repeats):  # alternate the two, so a busy moment of a shared machine hits both
         for config, found in runs.items():
@@ -181,24 +195,37 @@ def main(argv=None):
         f"({training_flops(args.iterations, args.batch_size) / 1e9:.0f} GFLOP of training)"
     )
 
+
+def commands(args):
+    """Whole commands' times: --help, then full runs and predictions in turn, and --as-published."""
+    load = os.getloadavg()[0]
+    helps = [timed(["--help"]) for _ in range(args.repeats)]
+    fulls, predicts = [], []
     with tempfile.TemporaryDirectory() as checkpoints:
-        common = [
-            "--iterations",
-            str(args.iterations),
-            "--batch-size",
-            str(args.batch_size),
-            "--checkpoint-dir",
-            checkpoints,
-            "--seed",
-            "0",
-        ]
-        full = wall(common)
-        predict = wall(["--predict", str(ROOT / "test_img.png"), "--checkpoint-dir", checkpoints])
-        published = wall([*common, "--as-published"])
-    print("\nwhole commands (wall seconds)")
-    print(f"  python main.py                  {full:6.2f}")
-    print(f"  python main.py --as-published   {published:6.2f}   (default / as-published = {full / published:.2f})")
-    print(f"  python main.py --predict FILE   {predict:6.2f}   ({predict / full:.0%} of a full run)")
+        common = ["--iterations", str(args.iterations), "--batch-size", str(args.batch_size)]
+        common += ["--checkpoint-dir", checkpoints, "--seed", "0"]
+        for _ in range(args.repeats):  # one of each in turn: a busy moment of a shared machine hits both
+            fulls.append(timed(common))
+            predicts.append(timed(["--predict", str(ROOT / "test_img.png"), "--checkpoint-dir", checkpoints]))
+        published, _ = timed([*common, "--as-published"])
+    print(
+        f"\nwhole commands, {args.iterations} iterations × {args.batch_size} (seconds; load average {load:.1f} at the start)"
+    )
+    best_help = min(helps)
+    print(
+        f"  python main.py --help   wall {best_help[0]:5.2f}, CPU {best_help[1]:5.2f} (best of {len(helps)}; no TensorFlow)"
+    )
+    for i, ((full, full_cpu), (predict, predict_cpu)) in enumerate(zip(fulls, predicts, strict=True), 1):
+        print(f"  run {i}: python main.py wall {full:6.2f}, CPU {full_cpu:6.2f}; --predict FILE wall {predict:6.2f}, "
+              f"CPU {predict_cpu:5.2f}; ratio wall {predict / full:.2f}, CPU {predict_cpu / full_cpu:.2f}")  # fmt: skip
+    for what, k in (("wall", 0), ("CPU", 1)):
+        ratios = sorted(p[k] / f[k] for p, f in zip(predicts, fulls, strict=True))
+        print(
+            f"  --predict / full run, {what}: median {ratios[len(ratios) // 2]:.2f}, worst {ratios[-1]:.2f} (target ≤ 0.5)"
+        )
+    print(
+        f"  python main.py --as-published wall {published:6.2f} (default / as-published = {fulls[0][0] / published:.2f})"
+    )
 
 
 if __name__ == "__main__":

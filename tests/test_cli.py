@@ -153,3 +153,17 @@ def test_dry_run_help_says_what_it_writes():
     assert "writes nothing" in help_of() and "temporary" not in help_of()
     assert "temporary folder" in help_of(figure_dir=True)
     assert help_of(dry_run_help="20 epochs") == "20 epochs"
+
+
+def test_the_parser_records_which_flags_were_given():
+    p = cli.ArgumentParser()
+    p.add_argument("--iterations", type=cli.positive_int, default=1000)
+    p.add_argument("--plot", type=Path)
+    p.add_argument("--files", nargs="+")
+    cli.add_common_flags(p, data_dir=Path("MNIST_data"))
+    assert p.parse_args([]).given == []
+    args = p.parse_args(["--iter", "1000", "--dry-run", "--files", "a.png", "seed.png", "--plot=x.png", "--seed", "0"])
+    # abbreviated, given with its default value, with `=`: as argparse read them, once
+    assert args.given == ["--iterations", "--dry-run", "--files", "--plot", "--seed"]
+    assert args.iterations == 1000 and args.plot == Path("x.png") and args.seed == 0
+    assert p.parse_args(["--data-dir", "d", "--data-dir", "e"]).given == ["--data-dir"]  # each flag once

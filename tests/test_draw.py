@@ -225,6 +225,23 @@ def test_a_taken_port_is_one_error_line(server):
     assert result.stdout == ""
 
 
+def test_draw_parses_only_its_own_flags_and_loads_through_main():
+    """Nothing forged: the model is main.load_or_train's with the article's defaults, not argparse attributes."""
+    args = draw.parse_args(["--port", "0", "--as-published"])
+    assert set(vars(args)) == {"port", "host", "checkpoint_dir", "as_published", "no_browser", "given"}
+    assert args.given == ["--port", "--as-published"]
+
+
+def test_the_models_graph_has_no_training_ops(trained):
+    model = draw.Model(checkpoint_dir=trained[0])
+    try:
+        types = {op.type for op in model.net.graph.get_operations()}
+        assert "ResourceApplyAdam" not in types and "SoftmaxCrossEntropyWithLogits" not in types
+        assert model.probabilities(np.zeros((28, 28), np.float32)).shape == (10,)
+    finally:
+        model.close()
+
+
 def test_one_session_run_at_a_time():
     running, most = [0], [0]
 

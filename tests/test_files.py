@@ -86,7 +86,7 @@ def test_read_file_refuses_what_is_not_a_regular_file(odd_paths):
 def test_reading_a_pipe_never_waits_for_a_writer(odd_paths):
     """Path.read_bytes() on a pipe waits forever for a writer; read_file refuses it before opening."""
     result = subprocess.run(
-        [sys.executable, "-c", "import cli, files; cli.run(lambda: files.read_file('fifo.png'))"],
+        [sys.executable, "-c", "from tutorial_kit import cli, files; cli.run(lambda: files.read_file('fifo.png'))"],
         cwd=odd_paths,
         capture_output=True,
         text=True,

@@ -348,3 +348,76 @@ def test_photos_and_screenshots_are_read_as_their_clean_drawings(trained, tmp_pa
     assert sum(read[f"clean-{d}"] == str(d) for d in range(10)) >= 8  # a 300-iteration model
     same = [read[f"{kind}-{d}"] == read[f"clean-{d}"] for kind in ("desk", "screen") for d in range(10)]
     assert sum(same) >= 19, result.stdout
+
+
+TRAINING_OPS = {"ResourceApplyAdam", "SoftmaxCrossEntropyWithLogits", "ArgMax"}
+
+
+def test_a_saved_model_is_used_in_a_graph_without_training_ops(trained):
+    """--predict and draw.py: no loss, no gradients, no Adam (they cost about 0.3 s and are never run)."""
+    model = main.load_or_train(checkpoint_dir=trained[0], use_saved=True)
+    with model.sess:
+        assert not model.trained_now and model.saved.folder.parent == trained[0]
+        ops = model.net.graph.get_operations()
+        assert not {op.type for op in ops} & TRAINING_OPS
+        assert not [op.name for op in ops if "gradients" in op.name or "Adam" in op.name]
+        assert model.net.Y is None and model.net.train_step is None and model.net.accuracy is None
+        p = main.predict(model.net, model.sess, np.zeros((2, 784), np.float32))
+        assert p.shape == (2, 10) and np.allclose(p.sum(axis=1), 1, atol=1e-5)
+    trained_graph = {op.type for op in main.build_graph().graph.get_operations()}
+    assert TRAINING_OPS <= trained_graph  # the training graph has them: the test above can fail
+
+
+def test_build_graph_returns_the_articles_named_fields():
+    net = main.build_graph(seed=0)
+    assert isinstance(net, main.Graph)
+    article = ["X", "Y", "keep_prob", "weights", "biases", "layer_1", "layer_2", "layer_3", "layer_drop"]
+    article += ["output_layer", "cross_entropy", "train_step", "correct_pred", "accuracy", "init"]
+    assert set(article) <= set(main.Graph._fields)
+    assert not {"v1", "activation", "as_published", "seed"} & set(main.Graph._fields)  # no local by accident
+    assert sorted(net.weights) == ["out", "w1", "w2", "w3"] and sorted(net.biases) == ["b1", "b2", "b3", "out"]
+
+
+def test_load_or_train_takes_named_values_with_the_articles_defaults():
+    import inspect
+
+    parameters = inspect.signature(main.load_or_train).parameters
+    assert "args" not in parameters
+    defaults = {name: p.default for name, p in parameters.items()}
+    assert defaults["iterations"] == main.n_iterations == 1000 and defaults["batch_size"] == main.batch_size == 128
+    assert defaults["learning_rate"] == main.learning_rate and defaults["dropout"] == main.dropout
+    assert defaults["seed"] is None and defaults["log_dir"] is None and defaults["plot"] is None
+
+
+def test_main_py_reads_beside_the_article():
+    """The article's six step headings, in order, and Step 2's lines as it writes them."""
+    source = MAIN.read_text()
+    steps = [
+        "# Step 1 — Configuring the Project",
+        "# Step 2 — Importing the MNIST Dataset",
+        "# Step 3 — Defining the Neural Network Architecture",
+        "# Step 4 — Building the TensorFlow Graph",
+        "# Step 5 — Training and Testing",
+        "# Step 6 — Using the Model to Predict",
+    ]
+    where = [source.find(step) for step in steps]
+    assert -1 not in where and where == sorted(where), where
+    for line in (
+        "n_train = mnist.train.num_examples  # 55,000",
+        "n_validation = mnist.validation.num_examples  # 5000",
+        "n_test = mnist.test.num_examples  # 10,000",
+    ):
+        assert re.search(rf"^    {re.escape(line)}$", source, flags=re.M), line
+    assert where[1] < source.find("def import_mnist") < where[2] < source.find("n_input = 784") < where[3]
+    assert where[3] < source.find("def build_graph") < where[4] < source.find("def train(") < where[5]
+
+
+def test_dry_run_and_retrain_without_predict_say_what_is_true():
+    result = run_script(MAIN, "--dry-run", "--retrain", "--iterations", "5", timeout=300)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Note: --retrain only matters with --predict; python main.py always trains a new model."
+    assert "try your own digit" not in result.stdout and "Model saved in" not in result.stdout  # it is removed at exit
+    assert "Dry run: the model was saved in a temporary folder, removed at exit (python main.py keeps one)." in lines
+    assert re.match(r"Prediction for test image: \d \(confidence", lines[-1])
+    assert "Note: --retrain" not in run_script(MAIN, "--help").stdout

@@ -57,7 +57,25 @@ def test_an_output_that_is_an_input_is_refused(tmp_path):
 
 
 def test_unused_training_flags_note():
-    assert prediction.unused_flags_note(["--predict", "a.png"]) is None
-    assert prediction.unused_flags_note(["--predict", "a.png", "--iterations=5"]).startswith(
-        "Note: --iterations only applies to training"
-    )
+    assert prediction.unused_flags_note([]) is None
+    assert prediction.unused_flags_note(["--iterations"]).startswith("Note: --iterations only applies to training")
+    assert prediction.unused_flags_note(["--seed", "--plot"]).startswith("Note: --seed, --plot only apply to training")
+
+
+@pytest.mark.parametrize(
+    "argv,training",
+    [
+        (["--predict", "a.png"], []),
+        (["--predict", "a.png", "--iterations=5"], ["--iterations"]),
+        (["--iter", "5", "--predict", "a.png"], ["--iterations"]),  # abbreviated: argparse's own reading
+        (["--predict", "a.png", "--batch-size", "128", "--dropout", "0.5"], ["--batch-size", "--dropout"]),
+        (["--predict", "a.png", "--checkpoint-dir", "ck", "--retrain"], []),  # used by --predict too
+    ],
+)
+def test_the_training_flags_given_are_recorded_while_parsing(argv, training):
+    """main.py's flags are parsed once; which were given comes from that parse, not from argv again."""
+    import main
+
+    args = main.parse_args(argv)
+    assert args.training_flags_given == training
+    assert set(training) <= set(args.given)

@@ -72,8 +72,34 @@ def run(main, interrupted="nothing was saved") -> None:
     sys.exit(status or 0)  # atexit handlers run now (a dry run's folder is removed)
 
 
+def _recorded(action_class):
+    """An argparse action class that also notes its flag in the namespace's `given` when it is used."""
+
+    class Recorded(action_class):
+        def __call__(self, parser, namespace, values, option_string=None):
+            super().__call__(parser, namespace, values, option_string)
+            given = namespace.__dict__.setdefault("given", [])
+            flag = option_string or self.dest
+            if flag not in given:
+                given.append(flag)
+
+    return Recorded
+
+
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse whose usage errors are one `error: ...` line (plus the usage hint), exit 2."""
+    """argparse whose usage errors are one `error: ...` line (plus the usage hint), exit 2, and
+    whose namespace says which flags the command line gave: `args.given`, e.g. ["--iterations"]
+    (a flag's full name, also when abbreviated), recorded while parsing."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in (None, "store", "store_const", "store_true", "store_false", "append", "count", "extend"):
+            self.register("action", name, _recorded(self._registry_get("action", name)))
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        namespace.given = list(getattr(namespace, "given", []))
+        return namespace, extras
 
     def error(self, message):
         self.exit(2, f"error: {message} (see --help)\n")

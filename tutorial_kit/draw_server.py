@@ -343,6 +343,26 @@ def render_page(description: str) -> bytes:
     return page.replace(MODEL_MARK, html.escape(description), 1).encode()
 
 
+def serve(server: Server, model, browser: bool = True) -> None:
+    """Serve the page and `model`'s answers (`model.probabilities(image28)`, `model.describe()`)
+    until Ctrl-C, printing the address (and opening a browser where there is a screen)."""
+    server.model = model
+    server.page = render_page(model.describe())
+    url = server.addresses.url()
+    if server.addresses.wildcard:
+        host = server.addresses.host
+        print(f"Note: --host {host} serves every network interface: other machines may reach this page.")
+    print(f"Draw a digit at {url} (Ctrl-C to stop)", flush=True)
+    if browser and has_a_browser():
+        open_browser(url)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        if sys.stdout.isatty():
+            print()  # after the terminal's ^C
+        print("Stopped.", flush=True)
+
+
 def has_a_browser() -> bool:
     """A graphical browser to open: on Linux only with a display (a text browser would take over
     this terminal)."""

@@ -4,6 +4,10 @@ Nothing here is half-written: `atomic_path` moves a finished file into place, so
 disk leaves the previous file (or none), never a broken one. And no path ends in a traceback:
 `kind` says what is at a path, or raises a one-line `PathError` for one that cannot be looked at (a
 loop of symbolic links, a folder the user may not search); `read_file` never opens a pipe.
+
+One virtual environment, two clones: the venv's editable install points at one checkout, and a
+script of another checkout (`python tutorials/X.py` there) would silently run the first one's
+modules. Importing this module refuses that in one line (`check_checkout`).
 """
 
 from __future__ import annotations
@@ -11,14 +15,16 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 from tutorial_kit.errors import PathError, UsageError
 
-ROOT = Path(__file__).resolve().parent.parent  # the repository root
+ROOT = Path(__file__).resolve().parent.parent  # the repository root (the checkout these modules are from)
 FIGURES = ROOT / "figures"  # where the tutorials save their figures (git-ignored)
+CHECKPOINTS = ROOT / "checkpoints"  # where main.py and draw.py keep their saved models (git-ignored)
 
 
 def display_path(path: Path | str) -> str:
@@ -204,3 +210,36 @@ def save_figure(fig, path: Path | str) -> Path:
         fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=100, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+# --- one venv, two clones ----------------------------------------------------------------------
+
+
+def checkout_of(script: Path) -> Path | None:
+    """The checkout a script is part of: its folder or the one above (tutorials/, benchmarks/, tests/)
+    when that holds main.py and tutorial_kit/; None for a script of no checkout."""
+    for folder in list(script.parents)[:2]:
+        if (folder / "main.py").is_file() and (folder / "tutorial_kit").is_dir():
+            return folder
+    return None
+
+
+def check_checkout(script: str | None) -> None:
+    """Refuse, in one `error:` line and exit 2, a script of another checkout than ROOT: it would run
+    this checkout's modules, not its own, and write its figures here."""
+    if not script:  # python -c, an interactive session
+        return
+    try:
+        theirs = checkout_of(Path(script).resolve())
+    except OSError:
+        return
+    if theirs is not None and theirs != ROOT:
+        print(
+            f"error: this Python environment's tutorial_kit is the one in {ROOT}, not the one of {theirs}, "
+            f"where {Path(script).name} is; run: pip install -e {theirs} (or give each checkout its own venv)",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+
+
+check_checkout(getattr(sys.modules.get("__main__"), "__file__", None))

@@ -18,8 +18,6 @@ from tutorial_kit.errors import ImageError, UsageError
 from tutorial_kit.files import display_path
 
 UNSURE = 0.6  # below this top probability, the runner-up is shown too
-TRAINING_FLAGS = ("--iterations", "--batch-size", "--learning-rate", "--dropout", "--seed", "--data-dir", "--plot",
-                  "--log-dir")  # fmt: skip
 
 
 def output_paths(show_input: Path | None, count: int) -> list[Path | None]:
@@ -72,11 +70,12 @@ def prepare_files(paths: list[Path], as_published: bool, show_paths: list[Path |
     return prepared
 
 
-def prepare_inputs(paths: list[Path], args) -> list[tuple]:
-    """main.py's images, prepared before any training: outputs checked, one error line per bad file."""
-    show_paths = output_paths(args.show_input, len(paths))
-    check_outputs(paths, show_paths + [args.plot])
-    return prepare_files(paths, args.as_published, show_paths)
+def prepare_inputs(paths: list[Path], as_published: bool, show_input: Path | None, plot: Path | None) -> list[tuple]:
+    """main.py's images, prepared before any training: outputs (--show-input, --plot) checked, one
+    error line per bad file."""
+    show_paths = output_paths(show_input, len(paths))
+    check_outputs(paths, show_paths + [plot])
+    return prepare_files(paths, as_published, show_paths)
 
 
 def stack(prepared: list[tuple]) -> np.ndarray:
@@ -84,10 +83,10 @@ def stack(prepared: list[tuple]) -> np.ndarray:
     return np.concatenate([np.reshape(item.images, (-1, 784)) for _, item, _ in prepared])
 
 
-def say_model(model, argv: list[str]) -> None:
-    """Which saved model answers, once; and a note for training flags that do not apply to it."""
+def say_model(model, training_flags: list[str] = ()) -> None:
+    """Which saved model answers, once; and a note for the training flags given, which do not apply to it."""
     print(f"Using {model.description()} ({display_path(model.folder)})")
-    note = unused_flags_note(argv)
+    note = unused_flags_note(training_flags)
     if note:
         print(note)
 
@@ -144,9 +143,8 @@ def report(name: str, item, probabilities: np.ndarray, show_path: Path | None) -
     return not refused
 
 
-def unused_flags_note(argv: list[str]) -> str | None:
-    """A note for training flags given with --predict while a saved model is used."""
-    given = [flag for flag in TRAINING_FLAGS if any(arg == flag or arg.startswith(flag + "=") for arg in argv)]
+def unused_flags_note(given: list[str]) -> str | None:
+    """A note for training flags given with --predict while a saved model is used (main_flags.TRAINING_FLAGS)."""
     if not given:
         return None
     verb = "applies" if len(given) == 1 else "apply"
