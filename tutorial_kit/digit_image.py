@@ -362,8 +362,15 @@ def _inside(p: _Piece, shape: tuple[int, int]) -> float:
     """1 for a piece clear of the picture's border or spanning it (a digit cropped tight), less
     for one at an edge or in a corner (the desk, a shadow, a window's frame)."""
     top, left, bottom, right = p.box[0] <= 1, p.box[1] <= 1, p.box[2] >= shape[0] - 1, p.box[3] >= shape[1] - 1
-    if not (top or left or bottom or right) or (top and bottom) or (left and right):
+    if not (top or left or bottom or right):
         return 1.0
+    if (
+        p.height >= 0.8 * shape[0]
+        and p.width >= 0.5 * shape[1]
+        or p.width >= 0.8 * shape[1]
+        and p.height >= 0.5 * shape[0]
+    ):
+        return 1.0  # a digit cropped tight fills the picture
     return 0.25
 
 
@@ -500,8 +507,7 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
                 for k, mask in enumerate(reading.masks):
                     reading.masks[k] = np.zeros(dark.shape, bool)
                     reading.masks[k][y0:y1, x0:x1] = mask
-                reading.mass *= 2  # the canvas is where the digit is drawn
-                candidates.append((full, reading))
+                return full, reading, seen  # the canvas is where the digit is drawn
     if not candidates:
         return None, None, seen
     return max(candidates, key=lambda c: _score(*c)) + (seen,)
@@ -510,22 +516,24 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
 def _canvas(plane: np.ndarray) -> tuple[int, int, int, int] | None:
     """The box of a large, even, light rectangle inside the picture (a paint program's canvas),
     when there is one and it is not the whole picture: y0, x0, y1, x1."""
-    light = plane > 0.75
-    if not light.any():
+    counts, edges = np.histogram(plane, bins=25, range=(0.5, 1.0))
+    best, best_tone = None, 0.0
+    for k in np.argsort(counts)[::-1][:3]:  # the commonest light tones: the canvas's, the window's
+        if counts[k] < 0.05 * plane.size:
+            break
+        tone = float(np.median(plane[(plane >= edges[k]) & (plane <= edges[k + 1])]))
+        labels, count = ndimage.label(np.abs(plane - tone) < 0.03)
+        sizes = ndimage.sum_labels(np.ones_like(plane), labels, index=np.arange(1, count + 1))
+        region = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(sizes)))
+        rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
+        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        box = (y1 - y0) * (x1 - x0)
+        if 0.1 * plane.size <= box <= 0.85 * plane.size and region[y0:y1, x0:x1].mean() >= 0.9 and tone > best_tone:
+            best, best_tone = (y0, x0, y1, x1), tone  # the lightest: the canvas, not the window around it
+    if best is None or min(best[2] - best[0], best[3] - best[1]) < 20:
         return None
-    tone = float(np.median(plane[light]))
-    labels, count = ndimage.label(np.abs(plane - tone) < 0.04)
-    if count == 0:
-        return None
-    sizes = ndimage.sum_labels(np.ones_like(plane), labels, index=np.arange(1, count + 1))
-    region = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(sizes)))
-    rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    box = (y1 - y0) * (x1 - x0)
-    if not (0.1 * plane.size <= box <= 0.85 * plane.size) or region[y0:y1, x0:x1].mean() < 0.9:
-        return None
-    m = 2
-    return (y0 + m, x0 + m, y1 - m, x1 - m) if min(y1 - y0, x1 - x0) > 8 * m else None
+    y0, x0, y1, x1 = best
+    return y0 + 2, x0 + 2, y1 - 2, x1 - 2
 
 
 def _local(planes, small: int, majority: int) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
