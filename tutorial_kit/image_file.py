@@ -173,9 +173,10 @@ def _orientation(im: Image.Image) -> int:
 
 
 def _detail(exc: BaseException, said: list[str]) -> str:
-    """An exception and what the decoder said (warnings, libtiff's lines) as a short phrase."""
+    """An exception and the first things the decoder said (warnings, libtiff's lines), once each, as
+    a short phrase."""
     parts = [str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__]
-    parts += [line for line in said if line and line not in parts]
+    parts = list(dict.fromkeys(" ".join(part.split()) for part in parts + said if part.strip()))[:3]
     text = "; ".join(parts)
     return text if len(text) <= 200 else text[:199] + "…"
 
@@ -211,7 +212,7 @@ def open_image(source, name: str, max_pixels: int | None, reduce: bool) -> Image
                 if not reduce:
                     return im
                 failed = "has EXIF data that cannot be read"
-                method = _TRANSPOSE.get(_orientation(im))
+                method = _TRANSPOSE.get(_orientation(im))  # after load: a TIFF is turned (and its tag dropped) by PIL
                 failed = "cannot be converted"
                 out = _reduced(im)
                 return out.transpose(method) if method is not None else out
