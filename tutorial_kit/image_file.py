@@ -192,7 +192,7 @@ def open_image(source, name: str, max_pixels: int | None, reduce: bool) -> Image
             raise ImageError("empty file name; give the path of a PNG, JPEG, GIF or TIFF image")
         check_file(Path(source), name)
     said: list[str] = []  # the decoder's warnings and C-level lines
-    im = None
+    im = kept = None
     failed = "cannot be decoded"
     try:
         with stderr_captured(said), warnings.catch_warnings(record=True) as caught:
@@ -210,6 +210,7 @@ def open_image(source, name: str, max_pixels: int | None, reduce: bool) -> Image
                 im.load()
                 _check_size(im, name, None, False)  # a frame of no pixels
                 if not reduce:
+                    kept = im
                     return im
                 failed = "has EXIF data that cannot be read"
                 method = _TRANSPOSE.get(_orientation(im))  # after load: a TIFF is turned (and its tag dropped) by PIL
@@ -236,8 +237,8 @@ def open_image(source, name: str, max_pixels: int | None, reduce: bool) -> Image
     except Exception as exc:  # any failure of a decoder, of EXIF parsing or of a conversion: a damaged file
         raise ImageError(f"{name} {failed} ({_detail(exc, said)}); it may be truncated or damaged{advice}") from None
     finally:
-        if reduce and im is not None and im is not source:
-            im.close()  # what is returned is a new image
+        if im is not None and im is not source and im is not kept:
+            im.close()  # refused, or what is returned is a new image
 
 
 def read_image(path: Path | str) -> Image.Image:
