@@ -3,9 +3,11 @@
     python benchmarks/bench_predict.py              # trains a model into a temporary folder first
     python benchmarks/bench_predict.py --checkpoint-dir checkpoints
 
-For a 28×28 PNG and phone-sized JPEGs of 3, 12 and 48 megapixels (a digit on lit paper): the time
-`digit_image.prepare` takes in this process, then `python main.py --predict FILE` as a user runs it,
-wall time (best of 3) and the process's peak memory; then one call predicting 1,000 files.
+For a 28×28 PNG, phone-sized JPEGs of 3, 12 and 48 megapixels (a digit on lit paper) and a legal
+9400×9400 RGBA PNG of a few hundred KB (88 megapixels, just under PIL's limit: decoded whole, then
+reduced a strip at a time): the time `digit_image.prepare` takes in this process, then `python
+main.py --predict FILE` as a user runs it, wall time (best of 3) and the process's peak memory;
+then one call predicting 1,000 files.
 """
 
 from __future__ import annotations
@@ -19,12 +21,18 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from tutorial_kit import digit_image
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZES = {"28×28 PNG": (28, 28), "3 MP JPEG": (2048, 1536), "12 MP JPEG": (4000, 3000), "48 MP JPEG": (8000, 6000)}
+SIZES = {
+    "28×28 PNG": (28, 28),
+    "3 MP JPEG": (2048, 1536),
+    "12 MP JPEG": (4000, 3000),
+    "48 MP JPEG": (8000, 6000),
+    "88 MP PNG": (9400, 9400),
+}
 
 
 def photo(size, seed=0):
@@ -38,6 +46,14 @@ def photo(size, seed=0):
     paper[y : y + side, x : x + side] *= digit / 255.0
     paper += rng.normal(0, 3, paper.shape).astype(np.float32)
     return Image.fromarray(np.clip(paper, 0, 255).astype(np.uint8)).convert("RGB")
+
+
+def big_png(path: Path, side: int) -> None:
+    """A dark 7 on a white RGBA sheet, drawn at full size (a photo() this large would take GBs here)."""
+    im = Image.new("RGBA", (side, side), "white")
+    ImageDraw.Draw(im).line([(0.3 * side, 0.25 * side), (0.7 * side, 0.25 * side), (0.45 * side, 0.8 * side)],
+                            (20, 20, 20, 255), side // 12)  # fmt: skip
+    im.save(path)
 
 
 PEAK = (  # main.py as `python main.py` runs it, then its peak RSS (VmHWM: ru_maxrss would count this process's fork)
@@ -71,9 +87,12 @@ def main():
 
     files = {}
     for name, size in SIZES.items():
-        path = work / (f"digit-{size[0]}x{size[1]}" + (".png" if size == (28, 28) else ".jpg"))
-        im = photo(size).convert("L") if size == (28, 28) else photo(size)
-        im.save(path, quality=90)
+        path = work / (f"digit-{size[0]}x{size[1]}" + (".png" if "PNG" in name else ".jpg"))
+        if size[0] > 8000:
+            big_png(path, size[0])
+        else:
+            im = photo(size).convert("L") if size == (28, 28) else photo(size)
+            im.save(path, quality=90)
         files[name] = path
 
     print(f"{'input':12s} {'file MB':>8s} {'prepare() s':>12s} {'--predict wall s':>17s} {'peak RSS MiB':>13s}")

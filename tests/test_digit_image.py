@@ -6,7 +6,7 @@ from PIL import Image
 
 import photos
 from drawing import DIGITS, TWO, draw_digit
-from tutorial_kit import digit_image, image_file
+from tutorial_kit import digit_image
 from tutorial_kit.errors import ImageError, ImageTooLargeError, NoDigitError
 
 
@@ -210,18 +210,6 @@ def test_two_digits_are_said_and_the_larger_is_used(clean_drawings):
     assert prepared.box[2] < 300  # the box holds the 7 alone
     seven_alone = digit_image.prepare(draw_digit(DIGITS[7], (600, 300), box=(0.05, 0.1, 0.45, 0.9))).image
     assert similarity(prepared.image, seven_alone) >= 0.95
-
-
-def test_a_big_phone_photo_is_decoded_small(monkeypatch):
-    """A 48-megapixel JPEG is decoded at a reduced scale (draft), never at full size."""
-    decoded = []
-    real = image_file.ImageOps.exif_transpose
-    monkeypatch.setattr(image_file.ImageOps, "exif_transpose", lambda im: decoded.append(im.size) or real(im))
-    big = photos.paper_photo(DIGITS[3], size=(800, 600)).resize((8000, 6000), Image.Resampling.BILINEAR)
-    prepared = digit_image.prepare(photos.jpeg(big, 85))
-    assert decoded and decoded[0][0] * decoded[0][1] <= 8000 * 6000 / 16  # 1/4 scale or less, not 8000×6000
-    assert max(prepared.picture.size) <= digit_image.WORK_SIDE
-    assert similarity(prepared.image, digit_image.prepare(draw_digit(DIGITS[3], (280, 280))).image) >= 0.9
 
 
 def test_bytes_and_images_as_well_as_paths(reference, tmp_path):

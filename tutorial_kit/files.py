@@ -29,17 +29,19 @@ CHECKPOINTS = ROOT / "checkpoints"  # where main.py and draw.py keep their saved
 
 def display_path(path: Path | str) -> str:
     """A path as the user should read it: relative to the working directory when inside it, and
-    named as given (a symbolic link is not replaced by its target)."""
+    named as given (a symbolic link is not replaced by its target); a newline or another character
+    that is not printable escaped as Python writes it (\\n), so that a message stays one line."""
     path = Path(path)
     try:
         cwd = Path.cwd()
         absolute = Path(os.path.abspath(path))
         try:
-            return str(absolute.relative_to(cwd)) or "."
+            text = str(absolute.relative_to(cwd)) or "."
         except ValueError:  # perhaps inside it through a link to a folder: the folder resolved, not the name
-            return str((absolute.parent.resolve() / absolute.name).relative_to(cwd)) or "."
+            text = str((absolute.parent.resolve() / absolute.name).relative_to(cwd)) or "."
     except (ValueError, OSError, RuntimeError):
-        return str(path)
+        text = str(path)
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def reason(exc: OSError) -> str:

@@ -15,32 +15,17 @@ import os
 import sys
 import types
 import warnings
-from contextlib import contextmanager
+
+from tutorial_kit.image_file import stderr_captured
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ INFO/WARNING/ERROR logs after start-up
-
-
-@contextmanager
-def _stderr_to_devnull():
-    """Point file descriptor 2 at /dev/null: the start-up lines are written by C++, not Python."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
 
 
 @functools.cache
 def tensorflow() -> types.ModuleType:
     """The real module, imported once with its start-up lines and notices hidden."""
     try:
-        with _stderr_to_devnull(), warnings.catch_warnings():
+        with stderr_captured(), warnings.catch_warnings():  # the start-up lines are written by C++, not Python
             warnings.simplefilter("ignore")
             import tensorflow
     except ImportError as exc:  # pragma: no cover - only without the requirements installed
