@@ -30,12 +30,13 @@ from scipy.spatial import ConvexHull, QhullError
 from tutorial_kit import digit_shapes
 from tutorial_kit.errors import ImageError, NoDigitError
 from tutorial_kit.files import atomic_path, display_path
-from tutorial_kit.image_file import WORK_SIDE, open_image, read_image
+from tutorial_kit.image_file import open_image, read_image
 
 MIN_CONTRAST = 0.15  # ink must be 15 % darker (or lighter) than its local paper, or there is no digit
 NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper texture or JPEG noise
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
+ANALYSIS_SIDE = 400  # digits are found (and their 28×28s made) in the picture reduced to this size
 MIN_DIGIT = 0.04  # a digit's longer side is at least this fraction of the picture's (smaller: too small)
 STRANGE = 1.0  # strangeness (digit_shapes) above which a picture is not read as a digit
 
@@ -66,7 +67,7 @@ class Prepared:
 
 
 def _planes(im: Image.Image) -> tuple[np.ndarray, np.ndarray]:
-    """The darkest and the lightest channel of each pixel, float32 in [0, 1], at most WORK_SIDE
+    """The darkest and the lightest channel of each pixel, float32 in [0, 1], at most ANALYSIS_SIDE
     large; transparent pixels are white paper, and white ink on a transparent sheet shows as dark."""
     if im.mode == "1":
         im = im.convert("L")
@@ -79,7 +80,7 @@ def _planes(im: Image.Image) -> tuple[np.ndarray, np.ndarray]:
         im = Image.fromarray(values / scale, mode="F")
     elif im.mode not in ("L", "RGB", "RGBA"):
         im = im.convert("RGBA" if im.mode in ("P", "PA", "LA", "La", "RGBa") else "RGB")
-    factor = math.ceil(max(im.size) / WORK_SIDE)
+    factor = math.ceil(max(im.size) / ANALYSIS_SIDE)
     if factor > 1:
         im = im.reduce(factor)
     a = np.asarray(im, dtype=np.float32)
@@ -382,6 +383,9 @@ def _gap(digit: list[_Piece], p: _Piece) -> float:
 
 def _digit_image(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """A digit's 28×28 from its mask in an ink map: its strokes' faint edges kept, MNIST's recipe."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    y0, x0 = max(0, rows[0] - 3), max(0, cols[0] - 3)
+    mask, ink = mask[y0 : rows[-1] + 4, x0 : cols[-1] + 4], ink[y0 : rows[-1] + 4, x0 : cols[-1] + 4]
     kept = ndimage.binary_dilation(mask, iterations=2)
     strength = float(ink[mask].max()) or 1.0
     digit = np.where(kept, ink / strength, 0.0)
@@ -484,12 +488,16 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
     a window fitted to the stroke width). The reading with the most ink in its largest digit,
     clear of the border and looking like digits, wins."""
     planes = (dark, np.ascontiguousarray(1.0 - light))
-    seen = [_pieces(ink, _remove_lines(ink > level)) for ink, _, level in map(_global_ink, planes) if ink is not None]
+    globals_ = [_global_ink(plane) for plane in planes]
+    seen = [_pieces(ink, _remove_lines(ink > level)) for ink, _, level in globals_ if ink is not None]
     candidates = [(m, r) for m in seen for r in [_read(m)] if r is not None]
     small = min(dark.shape)
     majority = max(round(0.5 * small), min(small, 64))
-    lower, edge = _majority(dark, majority)
-    if edge.any() or np.ptp(lower) > 0:  # not plainly even: a photo's local paper too
+    ink, even, level = globals_[0]
+    if not (even and (ink is None or np.mean(ink > level) < 0.25)):  # a drawing: one tone, a little ink
+        lower, edge = _majority(dark, majority)
+        even = not edge.any() and np.ptp(lower) == 0
+    if not even:  # a photo's local paper too
         local, looked = _local(planes, small, majority)
         seen += looked
         if local is not None:
