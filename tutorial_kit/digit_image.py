@@ -283,6 +283,8 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
             lean = -math.degrees(math.atan2(dx, dy))  # from vertical: + leans right like /, - like \
             if not -15 <= lean <= 35:
                 return "line"  # a 1 stands upright or leans right a little; a bar may still be part of a digit
+            if (own & border).any() and p.size < 0.8 * side:
+                return "edge"  # a straight edge running into the picture's border: a sheet's, a shadow's
     if p.size > 0.2 * side and p.fill < 0.5:
         corner = max(2, round(max(p.thick, 0.12 * min(p.height, p.width))))
         if all(
@@ -375,6 +377,30 @@ def _inside(p: _Piece, shape: tuple[int, int]) -> float:
     return 0.25
 
 
+def _enclosing(found: _Map, digits: list[list[_Piece]]) -> bool:
+    """Whether a digit's largest piece encloses other marks (eyes and a mouth in a circle: a face)."""
+    for pieces in digits:
+        ring = max(pieces, key=lambda p: p.area)
+        others = [p for p in found.pieces if p is not ring and p.why in (None, "dot", "line", "speck", "blob")]
+        inner = [p for p in others if _within(p.box, ring.box)]
+        if not inner:
+            continue
+        y0, x0, y1, x1 = ring.box
+        filled = ndimage.binary_fill_holes(found.labels[y0:y1, x0:x1] == ring.label)
+        for p in inner:
+            own = found.labels[p.box[0] : p.box[2], p.box[1] : p.box[3]] == p.label
+            if (
+                own.sum() >= 0.02 * ring.area
+                and filled[p.box[0] - y0 : p.box[2] - y0, p.box[1] - x0 : p.box[3] - x0][own].all()
+            ):
+                return True
+    return False
+
+
+def _within(inner: tuple, outer: tuple) -> bool:
+    return inner[0] > outer[0] and inner[1] > outer[1] and inner[2] < outer[2] and inner[3] < outer[3]
+
+
 def _gap(digit: list[_Piece], p: _Piece) -> float:
     x0, x1 = min(q.box[1] for q in digit), max(q.box[3] for q in digit)
     y0, y1 = min(q.box[0] for q in digit), max(q.box[2] for q in digit)
@@ -445,6 +471,7 @@ def _read(found: _Map) -> _Reading | None:
         return None
     digits, left_out = row
     masks, images, costs = [], [], []
+    enclosing = _enclosing(found, digits)
     for pieces in digits:
         mask = np.isin(found.labels, [p.label for p in pieces])
         image = _digit_image(found.ink, mask)
@@ -457,6 +484,9 @@ def _read(found: _Map) -> _Reading | None:
         notes.append(
             f"{len(left_out)} other mark{'s' if len(left_out) > 1 else ''} left out: one row of digits is read"
         )
+    if enclosing:  # marks inside a ring: a face, a drawing, not a digit
+        notes.append("marks drawn inside a loop")
+        costs = [c + STRANGE for c in costs]
     anchor = max((p for d in digits for p in d), key=lambda p: p.area)
     mass = max(float(found.ink[mask].sum()) for mask in masks)
     return _Reading(
@@ -692,10 +722,16 @@ def _picture(im: Image.Image, dark: np.ndarray) -> Image.Image:
     return picture.resize(dark.shape[::-1], Image.Resampling.BOX) if picture.size != dark.shape[::-1] else picture
 
 
+UNSURE_STRANGE = 0.6  # stranger than this, and the network less sure than SURE: not read
+SURE = 0.9
+
+
 def refusal(prepared: Prepared, probabilities: np.ndarray) -> str | None:
     """Why the digits found do not look like handwritten digits (the network's closest answer
-    said), or None to read them."""
-    if not len(prepared.strangeness) or float(np.mean(prepared.strangeness)) <= STRANGE:
+    said), or None to read them: too strange for a digit, or somewhat strange and the network
+    unsure (measured on MNIST's test digits, letters, faces and the own-digit survey)."""
+    strangeness = float(np.mean(prepared.strangeness)) if len(prepared.strangeness) else 0.0
+    if strangeness <= UNSURE_STRANGE or (strangeness <= STRANGE and float(np.min(probabilities.max(axis=1))) >= SURE):
         return None
     closest = ", ".join(f"{int(np.argmax(p))}, {np.max(p):.0%}" for p in probabilities)
     what = "a handwritten digit" if len(probabilities) == 1 else "handwritten digits"
