@@ -722,8 +722,8 @@ def _picture(im: Image.Image, dark: np.ndarray) -> Image.Image:
     return picture.resize(dark.shape[::-1], Image.Resampling.BOX) if picture.size != dark.shape[::-1] else picture
 
 
-UNSURE_STRANGE = 0.6  # stranger than this, and the network less sure than SURE: not read
-SURE = 0.9
+UNSURE_STRANGE = 0.7  # stranger than this, and the network less sure than SURE: not read
+SURE = 0.8
 
 
 def refusal(prepared: Prepared, probabilities: np.ndarray) -> str | None:
