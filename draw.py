@@ -17,7 +17,7 @@ import threading
 import numpy as np
 
 import main
-from tutorial_kit import checkpoints, cli, files, input_data, prediction
+from tutorial_kit import checkpoints, cli, input_data, prediction
 from tutorial_kit.draw_server import bind, has_a_browser, host_name, open_browser, port_number, render_page
 
 DEFAULT_PORT = 8000
@@ -60,8 +60,7 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--checkpoint-dir",
-        type=cli.output_dir,
-        default=files.ROOT / "checkpoints",
+        type=checkpoints.folder_flag,
         help="saved models (the repository's checkpoints/), or one saved model folder",
     )
     p.add_argument(
@@ -69,6 +68,8 @@ def parse_args(argv=None):
     )
     p.add_argument("--no-browser", action="store_true", help="do not open a browser, only print the address")
     args = p.parse_args(argv)
+    args.checkpoint_dir_given = args.checkpoint_dir is not None  # then it must exist
+    args.checkpoint_dir = args.checkpoint_dir or checkpoints.DEFAULT_DIR
     # what main.load_or_train needs to train one first: the article's parameters
     args.retrain, args.data_dir, args.seed, args.log_dir, args.plot = False, input_data.MNIST_DIR, None, None, None
     args.iterations, args.batch_size, args.dropout = main.n_iterations, main.batch_size, main.dropout

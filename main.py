@@ -125,7 +125,7 @@ def load_or_train(args, net, sess, use_saved):
     """The saved model when `use_saved` (--predict, draw.py) finds one; otherwise the article's run:
     the data, training, the test accuracy, the model saved."""
     arch = architecture(args.as_published)
-    saved = checkpoints.to_use(args.checkpoint_dir, arch, use_saved, args.retrain)
+    saved = checkpoints.to_use(args.checkpoint_dir, arch, use_saved, args.retrain, args.checkpoint_dir_given)
     if saved is not None:
         checkpoints.restore(net.saver, sess, saved)
         return saved, False

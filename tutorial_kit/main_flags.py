@@ -3,7 +3,7 @@ saved models and logs. Defaults come from main.py's Parameters, declared there o
 
 from __future__ import annotations
 
-from tutorial_kit import cli, files, input_data
+from tutorial_kit import checkpoints, cli, input_data
 
 MNIST_TRAIN = 55000  # the training set: a batch can be no larger
 
@@ -22,12 +22,14 @@ def parse(argv, n_iterations, batch_size, learning_rate, dropout):
     p.add_argument("--show-input", type=cli.output_path, metavar="PATH.png", help="save what the network saw")
     p.add_argument("--as-published", action="store_true", help="the article's exact graph and image recipe")
     p.add_argument("--retrain", action="store_true", help="with --predict: train even if a model is saved")
-    p.add_argument("--checkpoint-dir", type=cli.output_dir, default=files.ROOT / "checkpoints",
+    p.add_argument("--checkpoint-dir", type=checkpoints.folder_flag,
                    help="saved models (the repository's checkpoints/)")  # fmt: skip
     p.add_argument("--log-dir", type=cli.output_dir, help="TensorBoard summaries (tensorboard --logdir DIR)")
     p.add_argument("--plot", type=cli.output_path, metavar="PATH.png", help="save the loss/accuracy curves")
     p.add_argument("--dry-run", action="store_true", help="20 iterations, models in a temporary folder: a quick check")
     args = p.parse_args(argv)
+    args.checkpoint_dir_given = args.checkpoint_dir is not None  # then --predict needs it to exist
+    args.checkpoint_dir = args.checkpoint_dir or checkpoints.DEFAULT_DIR
     if args.batch_size > MNIST_TRAIN:
         p.error(f"argument --batch-size: at most {MNIST_TRAIN} (the training set), got {args.batch_size}")
     if args.dry_run:
