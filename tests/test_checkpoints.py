@@ -300,6 +300,21 @@ def test_a_pointer_that_moves_while_it_is_read_is_read_again(tmp_path, monkeypat
     np.testing.assert_array_equal(restored_probabilities(tmp_path), newer[0][2])
 
 
+def test_a_pointer_that_keeps_moving_says_so_and_not_damaged(tmp_path, monkeypatch):
+    save(tmp_path)
+    pointer = tmp_path / "latest-fixed.json"
+
+    def moved_again(folder):  # each time the folder is gone and the pointer names another
+        pointer.write_text(json.dumps({"path": folder.name, "move": time.monotonic_ns()}))
+
+    monkeypatch.setattr(checkpoints, "_held_model", moved_again)
+    with pytest.raises(CheckpointError) as info:
+        checkpoints.latest(tmp_path, FIXED)
+    assert str(info.value) == (
+        f"{pointer} moved {checkpoints.POINTER_MOVES} times while being read (other runs are saving); run again"
+    )
+
+
 def test_a_reader_racing_a_save_loop_is_never_told_damaged(tmp_path):
     """A bounded race (benchmarks/bench_checkpoint_race.py runs it for 15 s between processes)."""
     _, _, expected = save(tmp_path, seed=1)
