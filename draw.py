@@ -26,8 +26,10 @@ class Model:
     """main.py's network with its saved weights (trained first, with the article's parameters, when
     there are none), loaded once; one `sess.run` at a time."""
 
-    def __init__(self, as_published: bool = False, checkpoint_dir: Path = files.CHECKPOINTS):
-        self.net, self.sess, self.saved, self.trained_now = main.load_or_train(as_published, checkpoint_dir)
+    def __init__(self, as_published: bool = False, checkpoint_dir: Path = files.CHECKPOINTS, must_exist: bool = False):
+        self.net, self.sess, self.saved, self.trained_now = main.load_or_train(
+            as_published, checkpoint_dir, checkpoint_dir_given=must_exist
+        )
         self.lock = threading.Lock()
         self.probabilities(np.zeros((28, 28), np.float32))  # the first run is the slow one
 
@@ -56,7 +58,7 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--checkpoint-dir",
-        type=cli.output_dir,
+        type=checkpoints.folder_flag,
         default=files.CHECKPOINTS,
         help="saved models (the repository's checkpoints/), or one saved model folder",
     )
@@ -71,7 +73,7 @@ def serve(argv=None):
     args = parse_args(argv)
     server = draw_server.bind(args.host, args.port)  # a taken port is said before the model loads
     try:
-        model = Model(args.as_published, args.checkpoint_dir)
+        model = Model(args.as_published, args.checkpoint_dir, "--checkpoint-dir" in args.given)
         if not model.trained_now:
             prediction.say_model(model.saved)  # the line main.py --predict prints
         draw_server.serve(server, model, browser=not args.no_browser)

@@ -210,11 +210,13 @@ def load_or_train(
     log_dir: Path | None = None,
     plot: Path | None = None,
     dry_run: bool = False,
+    checkpoint_dir_given: bool = False,
 ) -> Model:
     """The saved model when `use_saved` (--predict, draw.py) finds one, in a graph without training
-    ops; otherwise Steps 2, 4 and 5: the data, the graph, training, the test accuracy, the model saved."""
+    ops; otherwise Steps 2, 4 and 5: the data, the graph, training, the test accuracy, the model saved.
+    `checkpoint_dir_given`: the folder was named, so a missing one is an error, not a new folder."""
     arch = architecture(as_published)
-    saved = checkpoints.to_use(checkpoint_dir, arch, use_saved, retrain)
+    saved = checkpoints.to_use(checkpoint_dir, arch, use_saved, retrain, must_exist=checkpoint_dir_given)
     training = saved is None
     if training:
         checkpoints.check_writable(checkpoint_dir, arch)
@@ -274,6 +276,7 @@ def main(argv=None):
         log_dir=args.log_dir,
         plot=args.plot,
         dry_run=args.dry_run,
+        checkpoint_dir_given="--checkpoint-dir" in args.given,
     )
     with model.sess:  # Step 6
         if not model.trained_now:

@@ -1,6 +1,7 @@
 """input_data: the drop-in for tensorflow.examples.tutorials.mnist.input_data."""
 
 import gzip
+import json
 import os
 import stat
 import subprocess
@@ -10,9 +11,12 @@ import tarfile
 import numpy as np
 import pytest
 
-from helpers import SCRIPT_ENV, assert_one_line_error, needs_setpriv, run_without_root
+from helpers import ROOT, SCRIPT_ENV, assert_one_line_error, needs_setpriv, run_without_root
 from tutorial_kit import input_data
 from tutorial_kit.input_data import DataError, DataSet
+
+# `python -c CODE` in another working directory imports this checkout's modules
+THIS_CHECKOUT = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from tutorial_kit import cli, input_data; "
 
 
 @pytest.fixture(scope="module")
@@ -135,9 +139,62 @@ def test_missing_file_is_downloaded_from_a_mirror_and_verified(mnist_copy, tmp_p
     assert not any(p.name.startswith(".") for p in mnist_copy.iterdir() if p.is_file())
 
 
-def test_missing_folder_without_mirrors_is_a_clear_error(tmp_path):
-    with pytest.raises(DataError, match="is missing and could not be downloaded"):
-        input_data.load_mnist(tmp_path / "nowhere")
+def test_missing_file_without_mirrors_is_a_clear_error(mnist_copy):
+    (mnist_copy / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte\.gz is missing and could not be downloaded"):
+        input_data.load_mnist(mnist_copy)
+
+
+def test_a_missing_data_folder_is_no_such_folder_and_never_a_download(mnist_copy, tmp_path, monkeypatch):
+    """A mistyped --data-dir tried a download and reported a network error."""
+    monkeypatch.setenv("MNIST_MIRRORS", mnist_copy.as_uri() + "/")  # a download would succeed: it must not happen
+    with pytest.raises(DataError) as info:
+        input_data.read_data_sets(tmp_path / "nowhere")
+    assert str(info.value) == (
+        f"no such folder {tmp_path / 'nowhere'}; pass --data-dir with the folder holding the MNIST .gz files"
+    )
+    assert not (tmp_path / "nowhere").exists()
+
+
+# every chapter that reads MNIST from --data-dir (CIFAR-10's says "does not exist": test_cifar10_cnn.py)
+MNIST_CHAPTERS = [
+    ("main", ["--checkpoint-dir", "ck"]),
+    ("tutorials.numpy_network", []),
+    ("tutorials.mnist_cnn", []),
+    ("tutorials.keras_mlp", []),
+    ("tutorials.denoising_autoencoder", []),
+]
+CHAPTERS_DRIVER = """
+import contextlib, importlib, io, json, sys
+sys.path.insert(0, sys.argv[1])
+from tutorial_kit import cli
+results = []
+for name, argv in json.loads(sys.argv[2]):
+    module = importlib.import_module(name)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            cli.run(lambda: module.main(argv))
+        except SystemExit as exc:
+            results.append([exc.code, out.getvalue(), err.getvalue()])
+print(json.dumps(results))
+"""
+
+
+def test_every_chapter_says_no_such_folder_for_a_missing_data_dir(mnist_copy, tmp_path):
+    cases = [[name, ["--data-dir", "nowhere", *flags]] for name, flags in MNIST_CHAPTERS]
+    env = {**SCRIPT_ENV, "MNIST_MIRRORS": mnist_copy.as_uri() + "/"}  # a download would succeed
+    result = subprocess.run(
+        [sys.executable, "-c", CHAPTERS_DRIVER, str(ROOT), json.dumps(cases)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    runs = json.loads(result.stdout)
+    assert len(runs) == len(MNIST_CHAPTERS)
+    for (name, _), (code, out, err) in zip(MNIST_CHAPTERS, runs, strict=True):
+        line = assert_one_line_error(subprocess.CompletedProcess(name, code, out, err), "no such folder nowhere")
+        assert "download" not in line and "Iteration" not in out, (name, out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["MNIST_data"]  # nothing created: no nowhere/, no ck/
 
 
 def test_font_data(tmp_path):
@@ -193,7 +250,7 @@ def test_hints_never_say_in_dot(tmp_path, monkeypatch):
     """Run from the repository root, the old hint read 'shipped with the tutorials in .'."""
     monkeypatch.chdir(input_data.ROOT)
     with pytest.raises(DataError, match="use the copy shipped in the repository's MNIST_data/") as info:
-        input_data.load_mnist(tmp_path / "nowhere")
+        input_data.load_mnist(tmp_path)  # a folder without the files
     assert " in ." not in str(info.value) and "git checkout" not in str(info.value)
 
 
@@ -239,7 +296,7 @@ def test_a_data_folder_that_is_a_loop_is_one_line(tmp_path):
 def test_font_data_that_is_a_pipe_is_refused_at_once(tmp_path):
     """--data fifo.png waited forever for a writer."""
     os.mkfifo(tmp_path / "fifo.png")
-    code = "import cli, input_data; cli.run(lambda: input_data.load_fonts('fifo.png'))"
+    code = THIS_CHECKOUT + "cli.run(lambda: input_data.load_fonts('fifo.png'))"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, env=SCRIPT_ENV, capture_output=True, text=True, timeout=60
     )
@@ -270,5 +327,5 @@ def test_a_data_folder_the_user_may_not_search_is_one_line(tmp_path):
         ("load_fonts('nx/fonts.npz')", "cannot read folder nx (permission denied)", "data/fonts/"),
         ("load_cifar10('c.tar.gz')", "cannot read c.tar.gz (permission denied)", "cifar-10-python.tar.gz"),
     ]:
-        result = run_without_root("-c", f"import cli, input_data; cli.run(lambda: input_data.{call})", cwd=tmp_path)
+        result = run_without_root("-c", f"{THIS_CHECKOUT}cli.run(lambda: input_data.{call})", cwd=tmp_path)
         assert_one_line_error(result, message, hint)

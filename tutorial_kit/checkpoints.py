@@ -7,29 +7,53 @@ Layout of the checkpoint folder (default `checkpoints/`), one model of each kind
     model-fixed-<time>-<id>/   model.index, model.data-*, manifest.json
 
 A model is written into a hidden `.saving-*` folder, and only when complete is it renamed and the
-pointer switched, under a lock: Ctrl-C, a crash or a second run saving at the same moment never
-leaves a pointer to a missing or half-written model. Clean-up deletes only folders whose
-manifest says this project wrote them, never one a reader holds (readers take a shared lock).
+pointer switched, under the writers' lock (`.lock`): Ctrl-C, a crash or a second run saving at the
+same moment never leaves a pointer to a missing or half-written model, and a save that fails (a
+full disk) removes what it wrote. Clean-up deletes only folders this project wrote (a manifest, or
+a `.saving-*` folder's mark, says so), and never one in use:
+
+- a reader holds a shared lock on the model folder it read (flock on the folder itself: reading
+  writes nothing, so a read-only folder works) until its weights are restored, and re-reads a
+  pointer that moved while it looked;
+- a save holds its `.saving-*` folder, so the folders of killed saves (whose locks the system
+  released) are removed by the next save.
 """
 
 from __future__ import annotations
 
+import argparse
+import errno
 import fcntl
 import json
 import os
 import shutil
+import socket
 import tempfile
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass
+import weakref
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from tutorial_kit.errors import CheckpointError, PathError
-from tutorial_kit.files import atomic_path, display_path, make_folder, read_file, reason, what
+from tutorial_kit.errors import CheckpointError, PathError, UsageError
+from tutorial_kit.files import (
+    CHECKPOINTS,
+    atomic_path,
+    display_path,
+    make_folder,
+    read_file,
+    reason,
+    what,
+    why_not_writable,
+)
 from tutorial_kit.files import kind as path_kind
-from tutorial_kit.quiet_tf import tf  # every importer (main.py) builds a TensorFlow graph anyway
 
+# TensorFlow is imported where it is used (restore, save): the --checkpoint-dir flag is checked without it.
+
+DEFAULT_DIR = CHECKPOINTS  # main.py and draw.py use it when --checkpoint-dir is not given
 WRITER = "classic-tf1-tutorials main.py"  # the manifest mark: only folders with it are ever deleted
+SAVING_MARK = "saving.json"  # in a `.saving-*` folder: this project's, and which process writes it
+POINTER_MOVES = 5  # how often a reader re-reads a pointer that moved while it looked, at most
 CLEARLY_WORSE = 0.02  # a new model this much less accurate than the one it replaces is reported
 last_saved = None  # the model this run saved, for the Ctrl-C message
 
@@ -49,24 +73,95 @@ class SavedModel:
     arch: dict
     test_accuracy: float
     trained: str  # local time, "YYYY-MM-DD HH:MM"
+    _hold: weakref.finalize | None = field(default=None, repr=False, compare=False)
 
     def description(self) -> str:
         return f"{describe(self.arch)}, trained {self.trained}, test accuracy {self.test_accuracy:.4f}"
 
+    def release(self) -> None:
+        """Let go of the folder `latest` returned held (restore() does): a later clean-up may delete it."""
+        if self._hold is not None:
+            self._hold()
+
+
+def folder_flag(text: str) -> Path:
+    """The --checkpoint-dir type: a folder that can be looked at, or none yet. Whether it can be
+    written is checked before training (check_writable), not here: reading a read-only folder is fine."""
+    if not text:
+        raise argparse.ArgumentTypeError("empty folder name")
+    try:
+        found = path_kind(text)
+    except PathError as exc:  # a loop of symbolic links, a folder that may not be searched
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if found not in ("folder", "missing"):
+        raise argparse.ArgumentTypeError(f"{text} is {what(found)}, not a folder")
+    return Path(text)
+
 
 @contextmanager
-def _locked(checkpoint_dir: Path, exclusive: bool):
-    """An advisory lock on the checkpoint folder: exclusive to switch and clean, shared to read."""
+def _locked(checkpoint_dir: Path):
+    """The writers' lock on the checkpoint folder: one run at a time starts a save, switches a pointer or cleans up."""
+    fd = os.open(checkpoint_dir / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
     try:
-        fd = os.open(checkpoint_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError:  # a read-only folder: nobody can be writing into it through us either
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)
+
+
+def _open_folder(folder: Path, follow: bool = True) -> int | None:
+    """A descriptor of the folder itself, to lock it; None if it is not there (any more)."""
+    try:
+        return os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _unused(folder: Path) -> int | None:
+    """An exclusive lock on a folder that no reader and no live save holds, taken without waiting:
+    the descriptor holding it, or None (held, gone, a link, or a file system without locks)."""
+    try:
+        fd = _open_folder(folder, follow=False)
+    except OSError:  # a symbolic link (never deleted through), a folder that may not be listed
+        return None
+    if fd is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return None
+    return fd
+
+
+def _still_there(folder: Path, fd: int) -> bool:
+    """Whether `folder` is still the folder `fd` was opened on (a clean-up may have deleted it meanwhile)."""
+    try:
+        now, held = os.stat(folder), os.fstat(fd)
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)
+
+
+def _held_model(folder: Path) -> SavedModel | None:
+    """The model in `folder`, held by a shared lock until released; None if the folder is gone."""
+    try:
+        fd = _open_folder(folder)
+    except OSError:  # a folder that may not be listed: read it unheld (restore says what fails)
+        return _checked_model(folder)
+    if fd is None:
+        return None
+    try:
+        with suppress(OSError):  # a file system without locks: read it unheld
+            fcntl.flock(fd, fcntl.LOCK_SH)  # waits while a clean-up deletes it
+        if not _still_there(folder, fd):
+            os.close(fd)
+            return None
+        model = _checked_model(folder)
+    except BaseException:
+        os.close(fd)
+        raise
+    model._hold = weakref.finalize(model, os.close, fd)  # closed by release(), or when the model is forgotten
+    return model
 
 
 def _pointer(checkpoint_dir: Path, arch: dict) -> Path:
@@ -86,10 +181,10 @@ def _read_text(path: Path) -> str:
         return ""  # not text: damaged, as its parser will say
 
 
-def _read_manifest(folder: Path) -> dict | None:
-    """The manifest, if this project wrote the folder; None otherwise (or if unreadable)."""
+def _read_manifest(folder: Path, name: str = "manifest.json") -> dict | None:
+    """The manifest (or a saving folder's mark), if this project wrote the folder; None otherwise (or if unreadable)."""
     try:
-        manifest = json.loads(read_file(folder / "manifest.json"))
+        manifest = json.loads(read_file(folder / name))
     except (OSError, PathError, ValueError):
         return None
     return manifest if isinstance(manifest, dict) and manifest.get("written_by") == WRITER else None
@@ -110,27 +205,44 @@ def check_writable(checkpoint_dir: Path, arch: dict) -> None:
     """Before training: the folder and its pointer file can be written (not after a full run)."""
     pointer = _pointer(checkpoint_dir, arch)
     try:
-        folder, pointer_kind = path_kind(checkpoint_dir), path_kind(pointer)
+        pointer_kind = path_kind(pointer)
     except PathError as exc:  # a loop of symbolic links, a folder that may not be searched
         raise CheckpointError(f"cannot save the model: {exc}; use another --checkpoint-dir") from None
-    problem = None
     if pointer_kind == "folder":
         problem = f"{display_path(pointer)} is a folder; remove it or use another --checkpoint-dir"
-    elif folder == "folder" and not os.access(checkpoint_dir, os.W_OK | os.X_OK):
-        problem = f"folder {display_path(checkpoint_dir)} is not writable; use --checkpoint-dir"
-    elif folder != "folder" and folder != "missing":
-        problem = f"{display_path(checkpoint_dir)} is {what(folder)}, not a folder; use --checkpoint-dir"
+    else:  # the folder, or the one it will be made in
+        problem = why_not_writable(checkpoint_dir)
+        problem = problem and f"{problem}; use --checkpoint-dir"
     if problem:
         raise CheckpointError(f"cannot save the model: {problem}")
 
 
 def latest(checkpoint_dir: Path, arch: dict) -> SavedModel | None:
     """The latest saved model of this architecture, or None if there is none. `checkpoint_dir` may
-    also name one model folder (e.g. a better model kept beside the latest)."""
+    also name one model folder (e.g. a better model kept beside the latest). The model is held (no
+    clean-up deletes it) until restored or released."""
     if _kind(checkpoint_dir / "manifest.json") != "missing":
-        folder = checkpoint_dir
+        model = _held_model(checkpoint_dir)
+        if model is None:
+            raise CheckpointError(f"{display_path(checkpoint_dir)} was removed while being read; {RETRAIN}")
     else:
-        pointer = _pointer(checkpoint_dir, arch)
+        model = _pointed_model(checkpoint_dir, arch)
+        if model is None:
+            return None
+    if model.arch != arch:
+        model.release()
+        raise CheckpointError(
+            f"{display_path(model.folder)} holds {describe(model.arch)}, but this run builds {describe(arch)}; "
+            f"{RETRAIN}"
+        )
+    return model
+
+
+def _pointed_model(checkpoint_dir: Path, arch: dict) -> SavedModel | None:
+    """The model the pointer names, held; the pointer is read again when a save moved it meanwhile
+    (its old folder cleaned up between the reading and the holding)."""
+    pointer = _pointer(checkpoint_dir, arch)
+    for _ in range(POINTER_MOVES):
         if _kind(pointer) == "missing":
             return None
         text = _read_text(pointer)
@@ -138,18 +250,28 @@ def latest(checkpoint_dir: Path, arch: dict) -> SavedModel | None:
             folder = checkpoint_dir / json.loads(text)["path"]
         except (ValueError, KeyError, TypeError):
             folder = None
-        if folder is None or _kind(folder) != "folder":
+        if folder is not None and _kind(folder) == "folder":
+            model = _held_model(folder)
+            if model is not None:
+                return model
+        if _read_text(pointer) == text:  # it did not move: it names no model
             raise CheckpointError(f"{display_path(pointer)} is damaged; {RETRAIN}")
-    model = _checked_model(folder)
-    if model.arch != arch:
+    raise CheckpointError(
+        f"{display_path(pointer)} moved {POINTER_MOVES} times while being read (other runs are saving); run again"
+    )
+
+
+def to_use(
+    checkpoint_dir: Path, arch: dict, use_saved: bool, retrain: bool, must_exist: bool = False
+) -> SavedModel | None:
+    """The saved model a run that wants one (--predict, draw.py) uses; None, saying so, when it trains.
+    `must_exist`: the folder was named (--checkpoint-dir), so a missing one is a typo to say, not a
+    place to train a new model into."""
+    if use_saved and not retrain and must_exist and _kind(checkpoint_dir) == "missing":
         raise CheckpointError(
-            f"{display_path(folder)} holds {describe(model.arch)}, but this run builds {describe(arch)}; {RETRAIN}"
+            f"folder {display_path(checkpoint_dir)} does not exist; give --checkpoint-dir the folder of a saved "
+            f"model (or leave it out: {display_path(DEFAULT_DIR)}, trained first when empty)"
         )
-    return model
-
-
-def to_use(checkpoint_dir: Path, arch: dict, use_saved: bool, retrain: bool) -> SavedModel | None:
-    """The saved model a run that wants one (--predict, draw.py) uses; None, saying so, when it trains."""
     saved = latest(checkpoint_dir, arch) if use_saved and not retrain else None
     if saved is None and use_saved:
         print(
@@ -188,8 +310,11 @@ def _checked_model(folder: Path) -> SavedModel:
 
 
 def restore(saver, sess, model: SavedModel) -> None:
-    """Load the saved weights into the session's graph; a damaged or unreadable file is one error line."""
-    with _locked(model.folder.parent, exclusive=False):
+    """Load the saved weights into the session's graph, then release the model; a damaged or
+    unreadable file is one error line."""
+    from tutorial_kit.quiet_tf import tf
+
+    try:
         for weights in sorted(model.folder.glob("model.*")):  # TensorFlow would call an unreadable one damaged
             try:
                 os.close(os.open(weights, os.O_RDONLY | os.O_NONBLOCK))
@@ -201,16 +326,48 @@ def restore(saver, sess, model: SavedModel) -> None:
             raise CheckpointError(
                 f"the model files in {display_path(model.folder)} are damaged or incomplete; {RETRAIN}"
             ) from None
+    finally:
+        model.release()
+
+
+def _why(exc: Exception) -> str:
+    """Why a save failed, in words: TensorFlow's ResourceExhaustedError in a write is a full disk."""
+    from tutorial_kit.quiet_tf import tf
+
+    if isinstance(exc, tf.errors.ResourceExhaustedError) or getattr(exc, "errno", None) == errno.ENOSPC:
+        return "no space left on device"
+    if isinstance(exc, OSError):
+        return reason(exc)
+    text = (exc.message if isinstance(exc, tf.errors.OpError) else str(exc)).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _save_failed(where_why: str) -> CheckpointError:
+    full = "no space left on device" in where_why
+    return CheckpointError(
+        f"cannot save the model{where_why}; {'free some space and run again; ' if full else ''}"
+        "the models saved before are untouched"
+    )
 
 
 def save(saver, sess, checkpoint_dir: Path, arch: dict, test_accuracy: float, iterations: int):
     """Save the session's network as the latest of its kind. Returns (the new SavedModel, the one it
-    replaced when that one was clearly more accurate and is kept, else None)."""
-    make_folder(checkpoint_dir)
-    saving = None
+    replaced when that one was clearly more accurate and is kept, else None). A save that fails
+    leaves the saved models as they were and removes what it wrote."""
+    from tutorial_kit.quiet_tf import tf
+
+    written = hold = None  # the folder this save wrote while no pointer names it; the lock on it
     try:
-        saving = Path(tempfile.mkdtemp(prefix=".saving-", dir=checkpoint_dir))
-        saver.save(sess, str(saving / "model"), write_meta_graph=False, write_state=False)
+        make_folder(checkpoint_dir)
+        with _locked(checkpoint_dir):  # no clean-up sees the new folder before it is held
+            _remove_leftovers(checkpoint_dir)
+            written = Path(tempfile.mkdtemp(prefix=".saving-", dir=checkpoint_dir))
+            hold = _open_folder(written)
+            with suppress(OSError):  # a file system without locks: leftovers are then never removed
+                fcntl.flock(hold, fcntl.LOCK_EX)
+            mark = {"written_by": WRITER, "pid": os.getpid(), "host": socket.gethostname()}
+            (written / SAVING_MARK).write_text(json.dumps(mark) + "\n")
+        saver.save(sess, str(written / "model"), write_meta_graph=False, write_state=False)
         manifest = {
             "written_by": WRITER,
             "model": arch,
@@ -218,23 +375,31 @@ def save(saver, sess, checkpoint_dir: Path, arch: dict, test_accuracy: float, it
             "iterations": iterations,
             "trained": time.strftime("%Y-%m-%d %H:%M"),
         }
-        (saving / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
-        with _locked(checkpoint_dir, exclusive=True):
+        (written / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        with _locked(checkpoint_dir):
             previous = _latest_quietly(checkpoint_dir, arch)
-            unique = saving.name.removeprefix(".saving-")  # two saves in one second never collide
+            unique = written.name.removeprefix(".saving-")  # two saves in one second never collide
             final = checkpoint_dir / f"model-{kind(arch)}-{time.strftime('%Y%m%d-%H%M%S')}-{unique}"
-            os.replace(saving, final)
-            saving = None
+            os.replace(written, final)
+            written = final
+            os.close(hold)  # the writers' lock, held until the pointer names it, keeps clean-ups away
+            hold = None
             with atomic_path(_pointer(checkpoint_dir, arch)) as tmp:
                 tmp.write_text(json.dumps({"path": final.name}) + "\n")
+            written = None  # the pointer names it: saved
+            with suppress(OSError):
+                (final / SAVING_MARK).unlink()
             best = _clean_up(checkpoint_dir, arch, final, float(test_accuracy))
             better = best if previous and best and best.test_accuracy > test_accuracy + CLEARLY_WORSE else None
-    except (OSError, tf.errors.OpError) as exc:
-        reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise CheckpointError(f"cannot save the model in {display_path(checkpoint_dir)} ({reason})") from None
+    except UsageError as exc:  # the folder could not be made, or the pointer written
+        raise _save_failed(f": {exc}") from None
+    except (OSError, ValueError, tf.errors.OpError) as exc:
+        raise _save_failed(f" in {display_path(checkpoint_dir)} ({_why(exc)})") from None
     finally:
-        if saving is not None:
-            shutil.rmtree(saving, ignore_errors=True)
+        if written is not None:
+            shutil.rmtree(written, ignore_errors=True)
+        if hold is not None:
+            os.close(hold)
     global last_saved
     last_saved = _saved_model(final, manifest)
     return last_saved, better
@@ -249,9 +414,29 @@ def interrupted_note() -> str:
 
 def _latest_quietly(checkpoint_dir: Path, arch: dict) -> SavedModel | None:
     try:
-        return latest(checkpoint_dir, arch)
+        model = latest(checkpoint_dir, arch)
     except CheckpointError:
         return None
+    if model is not None:
+        model.release()  # only compared: a clean-up may delete it
+    return model
+
+
+def _remove_leftovers(checkpoint_dir: Path) -> None:
+    """Remove the `.saving-*` folders of killed saves: only those this project marked (or still
+    empty) that no live save holds."""
+    for folder in checkpoint_dir.glob(".saving-*"):
+        fd = _unused(folder)
+        if fd is None:
+            continue
+        try:
+            if _read_manifest(folder, SAVING_MARK) is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                with suppress(OSError):  # killed before marking it: removed if empty, else left alone
+                    folder.rmdir()
+        finally:
+            os.close(fd)
 
 
 def _clean_up(checkpoint_dir: Path, arch: dict, final: Path, accuracy: float) -> SavedModel | None:
@@ -271,6 +456,10 @@ def _clean_up(checkpoint_dir: Path, arch: dict, final: Path, accuracy: float) ->
     if best is not None and best.test_accuracy <= accuracy:
         best = None
     for model in ours:
-        if model is not best:
-            shutil.rmtree(model.folder, ignore_errors=True)
+        fd = None if model is best else _unused(model.folder)  # never one a reader holds
+        if fd is not None:
+            try:
+                shutil.rmtree(model.folder, ignore_errors=True)
+            finally:
+                os.close(fd)
     return best

@@ -174,7 +174,9 @@ def load_mnist(data_dir: Path | str = MNIST_DIR):
         found = kind(data_dir)
     except PathError as exc:  # a loop of symbolic links, a folder the user may not search
         raise DataError(f"{exc}; {hint}") from None
-    if found not in ("folder", "missing"):  # a missing folder is made by the download
+    if found == "missing" and not _is_shipped(data_dir / next(iter(MNIST_FILES)), "mnist"):
+        raise DataError(f"no such folder {display_path(data_dir)}; {hint}")  # a typo: nothing to download into
+    if found not in ("folder", "missing"):  # the shipped folder, if deleted, is made again by the download
         raise DataError(f"{display_path(data_dir)} is {what(found)}, not a folder; {hint}")
     arrays = [_read_idx(maybe_download(name, data_dir)) for name in MNIST_FILES]
     return (arrays[0], arrays[1]), (arrays[2], arrays[3])

@@ -5,7 +5,7 @@ Nothing here imports TensorFlow: `--help` and a bad flag answer at once."""
 
 from __future__ import annotations
 
-from tutorial_kit import cli, files, input_data
+from tutorial_kit import checkpoints, cli, files, input_data
 
 MNIST_TRAIN = 55000  # input_data's training split (60,000 less 5,000 for validation): a batch can be no larger
 # The flags that only shape a new model: a saved model used by --predict ignores them, with a note.
@@ -27,7 +27,7 @@ def parse(argv, n_iterations, batch_size, learning_rate, dropout):
     p.add_argument("--show-input", type=cli.output_path, metavar="PATH.png", help="save what the network saw")
     p.add_argument("--as-published", action="store_true", help="the article's exact graph and image recipe")
     p.add_argument("--retrain", action="store_true", help="with --predict: train even if a model is saved")
-    p.add_argument("--checkpoint-dir", type=cli.output_dir, default=files.CHECKPOINTS,
+    p.add_argument("--checkpoint-dir", type=checkpoints.folder_flag, default=files.CHECKPOINTS,
                    help="saved models (the repository's checkpoints/)")  # fmt: skip
     p.add_argument("--log-dir", type=cli.output_dir, help="TensorBoard summaries (tensorboard --logdir DIR)")
     p.add_argument("--plot", type=cli.output_path, metavar="PATH.png", help="save the loss/accuracy curves")
