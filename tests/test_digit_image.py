@@ -190,7 +190,7 @@ def clean_drawings():
 def test_a_photo_or_screenshot_gives_the_clean_drawings_input(kind, digit, clean_drawings):
     """The same strokes, photographed or screenshotted, give the 28×28 of the clean drawing."""
     prepared = digit_image.prepare(PHOTOS[kind](DIGITS[digit]), name="photo")
-    assert prepared.objects == 1
+    assert len(prepared.images) == 1 and not prepared.notes  # one digit, nothing else kept
     assert similarity(prepared.image, clean_drawings[digit]) >= 0.9
     assert difference(prepared.image, clean_drawings[digit]) <= 0.06
 
@@ -201,15 +201,18 @@ def test_a_blank_photo_has_no_digit(kind):
         digit_image.prepare(photos.blank(kind), name="blank photo")
 
 
-def test_two_digits_are_said_and_the_larger_is_used(clean_drawings):
+def test_two_digits_in_a_row_are_both_read_left_to_right(clean_drawings):
+    """A 7 and a smaller 4 beside it: a number of two digits, each with its own box and 28×28."""
     im = draw_digit(DIGITS[7], (600, 300), box=(0.05, 0.1, 0.45, 0.9))
     small_four = draw_digit(DIGITS[4], (200, 200))
     im.paste(small_four.resize((180, 180)), (380, 60))
     prepared = digit_image.prepare(im)
-    assert prepared.objects == 2
-    assert prepared.box[2] < 300  # the box holds the 7 alone
+    assert len(prepared.images) == 2 and len(prepared.boxes) == 2
+    assert prepared.boxes[0][2] < 300 <= prepared.boxes[1][0]  # the 7 first, then the 4
     seven_alone = digit_image.prepare(draw_digit(DIGITS[7], (600, 300), box=(0.05, 0.1, 0.45, 0.9))).image
-    assert similarity(prepared.image, seven_alone) >= 0.95
+    assert similarity(prepared.images[0], seven_alone) >= 0.95
+    four_alone = digit_image.prepare(draw_digit(DIGITS[4], (280, 280))).image
+    assert similarity(prepared.images[1], four_alone) >= 0.85
 
 
 def test_bytes_and_images_as_well_as_paths(reference, tmp_path):
@@ -276,5 +279,5 @@ def test_a_thick_pen_filling_the_canvas_stays_one_digit(digit):
     box = photos.square((467, 481), side=0.9)
     thick = digit_image.prepare(draw_digit(DIGITS[digit], (467, 481), box=box, pen=0.14))
     usual = digit_image.prepare(draw_digit(DIGITS[digit], (467, 481), box=box, pen=0.09))
-    assert thick.objects == 1
+    assert len(thick.images) == 1
     assert similarity(thick.image, usual.image) >= 0.85

@@ -26,12 +26,32 @@ def test_an_unsure_answer_gives_the_runner_up():
     assert prediction.answer(probabilities(d4=0.48, d9=0.31)) == "4 (confidence 48.0%; or 9, 31.0%)"
 
 
-def test_several_objects_are_said_on_the_files_line(capsys):
-    item = SimpleNamespace(image=np.zeros((28, 28), np.float32), objects=3)
-    prediction.report("two_digits.png", item, probabilities(d7=0.97), None)
+def _item(count=1, notes=(), strangeness=0.2):
+    return SimpleNamespace(
+        images=np.zeros((count, 28, 28), np.float32), notes=list(notes), strangeness=np.full(count, strangeness)
+    )
+
+
+def test_marks_left_out_are_said_on_the_files_line(capsys):
+    prediction.report("seven.png", _item(notes=["1 other mark left out"]), probabilities(d7=0.97)[None], None)
     line = capsys.readouterr().out.strip()
-    assert line.startswith("Prediction for two_digits.png: 7 (confidence 97.0%)")
-    assert "the largest of 3 separate marks" in line
+    assert line == "Prediction for seven.png: 7 (confidence 97.0%) [1 other mark left out]"
+
+
+def test_a_number_is_one_token_then_each_digits_confidence(capsys):
+    p = np.stack(
+        [probabilities(d2=0.99), probabilities(d0=0.97), probabilities(d2=0.55, d3=0.40), probabilities(d6=0.9)]
+    )
+    assert prediction.report("year.png", _item(4), p, None)
+    line = capsys.readouterr().out.strip()
+    assert line == "Prediction for year.png: 2026 (2: 99.0%, 0: 97.0%, 2: 55.0% or 3, 40.0%, 6: 90.0%)"
+
+
+def test_what_does_not_look_like_a_digit_is_an_error_line_naming_the_file(capsys):
+    assert not prediction.report("letter.png", _item(strangeness=2.5), probabilities(d2=0.41, d7=0.3)[None], None)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("error: letter.png: this does not look like a handwritten digit (closest: 2, 41%)")
 
 
 def test_output_paths_for_one_and_several_files():

@@ -250,8 +250,9 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
 
 
 def _solidity(own: np.ndarray) -> float:
-    """How convex a piece is: its area over its convex hull's (a dot or a blob ~1, a digit less)."""
-    ys, xs = np.nonzero(own)
+    """How convex a piece is, its holes filled: its area over its convex hull's (a dot, a blob or a
+    sheet with a digit on it ~1, a digit less)."""
+    ys, xs = np.nonzero(ndimage.binary_fill_holes(own))
     points = np.stack([ys, xs], axis=1)
     corners = np.concatenate([points, points + [1, 0], points + [0, 1], points + [1, 1]])
     try:
@@ -286,7 +287,7 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
             if (own & border).any() and p.size < 0.8 * side:
                 return "edge"  # a straight edge running into the picture's border: a sheet's, a shadow's
     if p.size > 0.2 * side and p.fill < 0.5:
-        corner = max(2, round(max(p.thick, 0.12 * min(p.height, p.width))))
+        corner = max(2, round(0.03 * min(p.height, p.width)))
         if all(
             own[ys_, xs_].any()
             for ys_ in (slice(0, corner), slice(-corner, None))
@@ -494,10 +495,10 @@ def _read(found: _Map) -> _Reading | None:
     )
 
 
-def _score(m: _Map, reading: _Reading) -> float:
+def _score(m: _Map, reading: _Reading) -> tuple[bool, float]:
     """Which reading of a picture is the real one: the most ink in its largest digit, clear of the
     picture's border (or spanning it: a tight crop), looking like digits."""
-    return reading.mass * reading.inside * (1.0 if reading.cost <= STRANGE else 0.3)
+    return (reading.cost <= STRANGE, reading.mass * reading.inside)
 
 
 def _local_map(plane, window, lower, edge) -> _Map | None:
@@ -531,6 +532,9 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
         local, looked = _local(planes, small, majority)
         seen += looked
         if local is not None:
+            best = max(candidates, key=lambda c: _score(*c), default=None)
+            if best is not None and _score(*local)[0] and local[1].mass >= 0.5 * best[1].mass:
+                candidates = []  # uneven light: the local paper's reading, unless it lost most of the digit
             candidates.append(local)
     canvas = _canvas(dark)
     if canvas is not None:  # a paint program's canvas, a sheet square in the picture: read inside it too
