@@ -187,6 +187,7 @@ class _Map:
     ink: np.ndarray
     labels: np.ndarray
     pieces: list[_Piece]
+    scale: float = 1.0  # ink 1.0 is this much darker than the paper (relative): to compare maps
 
 
 def _otsu(values: np.ndarray) -> float:
@@ -199,21 +200,22 @@ def _otsu(values: np.ndarray) -> float:
     return float(edges[1:][np.argmax(between)])
 
 
-def _global_ink(plane: np.ndarray) -> tuple[np.ndarray | None, bool, float]:
+def _global_ink(plane: np.ndarray) -> tuple[np.ndarray | None, bool, float, float]:
     """Ink as darkness against one paper tone, for drawings, screenshots, scans and crops, where
     the light is even (a thick marker's strokes stay solid, however wide); and whether the paper
-    is one even tone, and the ink level that splits ink from paper."""
+    is one even tone, the ink level that splits ink from paper, and the ink's contrast."""
     t = _otsu(plane)
     bright, dark = plane[plane > t], plane[plane <= t]
     if bright.size == 0 or dark.size == 0:
-        return None, True, 0.5
+        return None, True, 0.5, 0.0
     paper = float(np.median(bright))
     ink = min(float(np.percentile(dark, 20)), float(np.percentile(plane, 0.5)))  # not a grid's light lines
     clear = bright[bright > (t + paper) / 2]  # the paper away from the strokes' blurred edges
     even = float(np.mean(np.abs(clear - paper) < 0.06)) >= 0.8  # most of the paper is one tone
     if paper - ink < MIN_CONTRAST:
-        return None, even, 0.5
-    return np.clip((paper - plane) / (paper - ink), 0.0, 1.0), even, min(0.5, max(0.25, (paper - t) / (paper - ink)))
+        return None, even, 0.5, 0.0
+    level = min(0.5, max(0.25, (paper - t) / (paper - ink)))
+    return np.clip((paper - plane) / (paper - ink), 0.0, 1.0), even, level, (paper - ink) / max(paper, 0.25)
 
 
 def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = None) -> _Map:
@@ -489,7 +491,7 @@ def _read(found: _Map) -> _Reading | None:
         notes.append("marks drawn inside a loop")
         costs = [c + STRANGE for c in costs]
     anchor = max((p for d in digits for p in d), key=lambda p: p.area)
-    mass = max(float(found.ink[mask].sum()) for mask in masks)
+    mass = max(float(found.ink[mask].sum()) for mask in masks) * found.scale
     return _Reading(
         masks, np.concatenate(images), np.concatenate(costs), notes, _inside(anchor, found.labels.shape), mass
     )
@@ -507,7 +509,9 @@ def _local_map(plane, window, lower, edge) -> _Map | None:
     if peak < MIN_CONTRAST:
         return None
     mask = _remove_lines((ink > max(MIN_CONTRAST * 0.7, 0.55 * peak)) & ~paper_edge)
-    return _pieces(ink / peak, mask, paper_edge | edge)
+    found = _pieces(ink / peak, mask, paper_edge | edge)
+    found.scale = peak
+    return found
 
 
 def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading | None, list[_Map]]:
@@ -520,11 +524,13 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
     clear of the border and looking like digits, wins."""
     planes = (dark, np.ascontiguousarray(1.0 - light))
     globals_ = [_global_ink(plane) for plane in planes]
-    seen = [_pieces(ink, _remove_lines(ink > level)) for ink, _, level in globals_ if ink is not None]
+    seen = [_pieces(ink, _remove_lines(ink > level)) for ink, _, level, _ in globals_ if ink is not None]
+    for m, (_, _, _, contrast) in zip(seen, [g for g in globals_ if g[0] is not None], strict=True):
+        m.scale = contrast
     candidates = [(m, r) for m in seen for r in [_read(m)] if r is not None]
     small = min(dark.shape)
     majority = max(round(0.5 * small), min(small, 64))
-    ink, even, level = globals_[0]
+    ink, even, level, _ = globals_[0]
     if not (even and (ink is None or np.mean(ink > level) < 0.25)):  # a drawing: one tone, a little ink
         lower, edge = _majority(dark, majority)
         even = not edge.any() and np.ptp(lower) == 0
@@ -539,7 +545,7 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
     canvas = _canvas(dark)
     if canvas is not None:  # a paint program's canvas, a sheet square in the picture: read inside it too
         y0, x0, y1, x1 = canvas
-        ink, _, level = _global_ink(dark[y0:y1, x0:x1])
+        ink, _, level, _ = _global_ink(dark[y0:y1, x0:x1])
         if ink is not None:
             inner = _pieces(ink, _remove_lines(ink > level))
             reading = _read(inner)

@@ -29,7 +29,7 @@ def _as_drawn(x28: np.ndarray) -> np.ndarray:
     from tutorial_kit import digit_image  # digit_image imports this module
 
     big = Image.fromarray(255 - x28, mode="L").resize((112, 112), Image.Resampling.BICUBIC)
-    ink, _, level = digit_image._global_ink(np.asarray(big, np.float32) / 255.0)
+    ink, _, level, _ = digit_image._global_ink(np.asarray(big, np.float32) / 255.0)
     return digit_image._digit_image(ink, ink > level)
 
 
