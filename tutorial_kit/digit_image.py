@@ -421,50 +421,65 @@ def _digit_image(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return mnist_style(np.clip((digit - NOISE_FLOOR) / (1 - NOISE_FLOOR), 0, 1))
 
 
-SPLIT_MARGIN = 0.25  # a split is kept when its digits look this much less strange on average
 WIDE = 1.25  # a piece this much wider than tall may be more than one digit
+SEGMENT_COST = 0.3  # what each digit of a split costs, in strangeness: a split must earn its cuts
 
 
-def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, depth: int = 0):
-    """Digits that touch: cut the piece where its columns hold least ink and keep the cut whose
-    parts look most like digits (segmentation by recognition). A piece that looks like a digit
-    is left whole unless it is too wide to be one."""
+def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float):
+    """Digits that touch: of the ways to cut a wide piece at the columns holding least ink, the
+    one whose parts look most like digits (segmentation by recognition: each part's strangeness
+    plus SEGMENT_COST, the least total by dynamic programming). A piece no wider than a digit is
+    left whole."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     height, width = y1 - y0, x1 - x0
     whole = ([mask], image[None], np.array([cost]))
-    wide = width > WIDE * height
-    if depth > 3 or not wide:
+    if width <= WIDE * height:
         return whole
-    column = mask[y0:y1, x0:x1].sum(axis=0).astype(np.float64)
-    lo, hi = round(x0 + 0.2 * height), round(x1 - 0.2 * height)
-    if hi <= lo:
-        return whole
-    order = np.argsort(ndimage.uniform_filter1d(column, 3)[lo - x0 : hi - x0])
-    cuts, best, best_cost = [], whole, cost - SPLIT_MARGIN
-    for k in order:
-        x = lo + int(k)
-        if all(abs(x - c) > 0.1 * height for c in cuts):
+    sub, sub_ink = mask[y0:y1, x0:x1], ink[y0:y1, x0:x1]
+    column = ndimage.uniform_filter1d(sub.sum(axis=0).astype(np.float64), 3)
+    minima = [x for x in range(2, width - 2) if column[x] <= column[x - 1] and column[x] <= column[x + 1]]
+    cuts = []
+    for x in sorted(minima, key=lambda x: column[x]):
+        if all(abs(x - c) >= 0.1 * height for c in cuts):
             cuts.append(x)
-        if len(cuts) == 4:
-            break
-    for x in cuts:
-        left, right = mask.copy(), mask.copy()
-        left[:, x:] = False
-        right[:, :x] = False
-        parts = []
-        for part in (left, right):
-            if part.sum() < 0.1 * mask.sum():
-                break
-            im = _digit_image(ink, part)
-            parts.append(_split(ink, part, im, float(digit_shapes.strangeness(im[None])[0]), depth + 1))
-        if len(parts) < 2:
-            continue
-        costs = np.concatenate([parts[0][2], parts[1][2]])
-        if costs.mean() < best_cost and costs.max() <= STRANGE * 1.2:
-            best = (parts[0][0] + parts[1][0], np.concatenate([parts[0][1], parts[1][1]]), costs)
-            best_cost = costs.mean()
-    return best
+    step = max(2, round(0.12 * height))  # and every so often, where strokes cross the cut
+    cuts += [x for x in range(step, width - 1, step) if all(abs(x - c) >= 0.05 * height for c in cuts)]
+    edges = [0, *sorted(cuts), width]
+    total = float(sub.sum())
+    parts = {}
+
+    def part(i, j):
+        if (i, j) not in parts:
+            piece = np.zeros_like(sub)
+            piece[:, edges[i] : edges[j]] = sub[:, edges[i] : edges[j]]
+            if not 0.08 * height <= edges[j] - edges[i] <= 1.4 * height or piece.sum() < 0.03 * total:
+                parts[i, j] = (np.inf, None, None)
+            else:
+                im = _digit_image(sub_ink, piece)
+                wider = max(0.0, (edges[j] - edges[i]) / height - 1.0)  # a digit is seldom wider than tall
+                parts[i, j] = (float(digit_shapes.strangeness(im[None])[0]) + 2 * wider, im, piece)
+        return parts[i, j]
+
+    best = [(0.0, [])] + [(np.inf, [])] * (len(edges) - 1)  # best[j]: the cheapest cutting of columns up to edge j
+    for j in range(1, len(edges)):
+        for i in range(j):
+            if best[i][0] < np.inf:
+                s = best[i][0] + part(i, j)[0] + SEGMENT_COST
+                if s < best[j][0]:
+                    best[j] = (s, best[i][1] + [(i, j)])
+    wider = 2.0 * (width / height - 1.0)  # a digit is seldom wider than tall: the whole pays for it
+    if best[-1][0] == np.inf or len(best[-1][1]) < 2 or best[-1][0] >= cost + SEGMENT_COST + wider:
+        return whole
+    masks, images, costs = [], [], []
+    for i, j in best[-1][1]:
+        s, im, piece = part(i, j)
+        full = np.zeros_like(mask)
+        full[y0:y1, x0:x1] = piece
+        masks.append(full)
+        images.append(im)
+        costs.append(s)
+    return masks, np.stack(images), np.array(costs)
 
 
 def _read(found: _Map) -> _Reading | None:
@@ -497,10 +512,11 @@ def _read(found: _Map) -> _Reading | None:
     )
 
 
-def _score(m: _Map, reading: _Reading) -> tuple[bool, float]:
+def _score(m: _Map, reading: _Reading) -> float:
     """Which reading of a picture is the real one: the most ink in its largest digit, clear of the
     picture's border (or spanning it: a tight crop), looking like digits."""
-    return (reading.cost <= STRANGE, reading.mass * reading.inside)
+    plausible = 1.0 if reading.cost <= STRANGE else 0.3 / reading.cost**2
+    return reading.mass * reading.inside * plausible
 
 
 def _local_map(plane, window, lower, edge) -> _Map | None:
@@ -539,7 +555,7 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
         seen += looked
         if local is not None:
             best = max(candidates, key=lambda c: _score(*c), default=None)
-            if best is not None and _score(*local)[0] and local[1].mass >= 0.5 * best[1].mass:
+            if best is not None and local[1].cost <= STRANGE and local[1].mass >= 0.5 * best[1].mass:
                 candidates = []  # uneven light: the local paper's reading, unless it lost most of the digit
             candidates.append(local)
     canvas = _canvas(dark)
