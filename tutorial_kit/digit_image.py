@@ -237,17 +237,16 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
         piece = _Piece(label, box, area, area / own.size, 2.0 * float(depth[rows, cols][own].max()))
         piece.why = _not_a_digit(piece, own, ink[rows, cols], border[rows, cols], side, peak, paper_edge, rows, cols)
         pieces.append(piece)
-    edges = [p.label for p in pieces if p.why == "edge"]
-    if edges:  # a piece of the desk or the window beside them, cut off by the threshold, is theirs too
-        near = ndimage.binary_dilation(np.isin(labels, edges), iterations=3)
+    for why in ("edge", "blob"):  # a sliver of the desk, a window or a blob, cut off by the threshold, is theirs
+        big = [p.label for p in pieces if p.why == why]
+        if not big:
+            continue
+        near = ndimage.binary_dilation(np.isin(labels, big), iterations=3)
         for p in pieces:
             rows, cols = slice(p.box[0], p.box[2]), slice(p.box[1], p.box[3])
-            if (
-                p.why is None
-                and _inside(p, mask.shape) < 1
-                and (near[rows, cols] & (labels[rows, cols] == p.label)).any()
-            ):
-                p.why = "edge"
+            at_edge = why == "blob" or _inside(p, mask.shape) < 1
+            if p.why is None and at_edge and (near[rows, cols] & (labels[rows, cols] == p.label)).any():
+                p.why = why
     return _Map(ink, labels, pieces)
 
 
@@ -312,6 +311,7 @@ class _Reading:
     notes: list[str]
     inside: float  # 1 when its largest digit is clear of the picture's border (see _inside)
     mass: float  # the ink of its largest digit
+    enclosing: bool = False  # marks drawn inside a digit's loop: a face, not a digit
 
     @property
     def cost(self) -> float:
@@ -502,14 +502,23 @@ def _read(found: _Map) -> _Reading | None:
         notes.append(
             f"{len(left_out)} other mark{'s' if len(left_out) > 1 else ''} left out: one row of digits is read"
         )
-    if enclosing:  # marks inside a ring: a face, a drawing, not a digit
-        notes.append("marks drawn inside a loop")
-        costs = [c + STRANGE for c in costs]
     anchor = max((p for d in digits for p in d), key=lambda p: p.area)
     mass = max(float(found.ink[mask].sum()) for mask in masks) * found.scale
     return _Reading(
-        masks, np.concatenate(images), np.concatenate(costs), notes, _inside(anchor, found.labels.shape), mass
+        masks,
+        np.concatenate(images),
+        np.concatenate(costs),
+        notes,
+        _inside(anchor, found.labels.shape),
+        mass,
+        enclosing,
     )
+
+
+def _border_share(m: _Map) -> float:
+    """The share of the picture's border that is ink in a map."""
+    border = np.concatenate([m.labels[0], m.labels[-1], m.labels[:, 0], m.labels[:, -1]])
+    return float(np.mean(border > 0))
 
 
 def _score(m: _Map, reading: _Reading) -> float:
@@ -550,6 +559,8 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
     if not (even and (ink is None or np.mean(ink > level) < 0.25)):  # a drawing: one tone, a little ink
         lower, edge = _majority(dark, majority)
         even = not edge.any() and np.ptp(lower) == 0
+    if even:  # one paper tone: the paper surrounds the digits, so the ink that covers the border is not ink
+        candidates = [(m, r) for m, r in candidates if _border_share(m) < 0.9] or candidates
     if not even:  # a photo's local paper too
         local, looked = _local(planes, small, majority)
         seen += looked
@@ -646,8 +657,9 @@ REASONS = {
 def _nothing_found(maps: list[_Map], name: str, side: int) -> NoDigitError:
     """The refusal that says what was seen, when no map holds a digit."""
     seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint")]
+    shapes = [p for p in seen if p.why != "edge"]  # a line, a dot, a frame or a blob before the background
     if seen:
-        biggest = max(seen, key=lambda p: p.area)
+        biggest = max(shapes or seen, key=lambda p: p.area)
         what = REASONS[biggest.why]
     else:
         what = "the picture is blank, or its marks are too faint or too small"
@@ -733,6 +745,9 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None) -> P
         rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
         boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
     kept = np.logical_or.reduce(best.masks)
+    if best.enclosing:  # marks inside a ring: a face, a drawing, not a digit
+        best.notes.append("marks drawn inside a loop")
+        best.strangeness = best.strangeness + STRANGE
     return Prepared(best.images, boxes, best.notes, best.strangeness, _picture(im, dark), kept)
 
 

@@ -1,0 +1,159 @@
+"""Own digits as people make them, from many writers (MNIST's first 1,000 test digits, rendered by
+tests/own_digits.py): each family read by `digit_image.prepare` into the 28×28s of its digits, left
+to right, and what is not a digit refused. A digit counts as read when its 28×28 matches the same
+MNIST digit prepared as a clean drawing (cosine similarity ≥ 0.85); the floors are the measured
+rates less a margin. The survey (tests/survey.py) measures the same families on other digits with
+a trained network; README gives its figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import own_digits
+import pytest
+from PIL import Image, ImageDraw
+from test_digit_image import similarity
+
+from tutorial_kit import digit_image, digit_shapes
+from tutorial_kit.errors import NoDigitError
+
+SAMPLES = 10
+DIGITS = own_digits.Digits(0)  # the suite's digits: MNIST's first 1,000 test digits
+
+
+def read(item) -> list[float] | None:
+    """Each digit's similarity to its clean reference, or None when the number of digits is wrong
+    or nothing was found."""
+    try:
+        prepared = digit_image.prepare(item.image)
+    except NoDigitError:
+        return None
+    if len(prepared.images) != len(item.indices):
+        return None
+    return [
+        similarity(im, digit_shapes._as_drawn(DIGITS.images[i]))
+        for im, i in zip(prepared.images, item.indices, strict=True)
+    ]
+
+
+def read_right(family: str, seed: int = 0) -> int:
+    items = own_digits.generate(family, SAMPLES, seed=seed, first_index=0)
+    return sum(1 for item in items if (found := read(item)) is not None and min(found) >= 0.85)
+
+
+@pytest.mark.parametrize(
+    "family, floor",
+    [
+        ("drawing", 8), ("dark", 8), ("tight", 9), ("lowres", 9), ("thick", 9), ("screen", 9), ("desk", 7),
+        ("lines", 6), ("grad", 8), ("dust", 8), ("exif", 8), ("shadow", 4),
+    ],
+)  # fmt: skip
+def test_each_family_of_pictures_is_read(family, floor):
+    assert read_right(family) >= floor
+
+
+@pytest.mark.parametrize("spacing, floor", [("apart", 9), ("close", 9)])
+def test_a_number_drawn_in_a_row_is_read_digit_by_digit(spacing, floor):
+    assert read_right(f"number_{spacing}_drawing") >= floor
+
+
+def test_digits_that_touch_are_cut_apart_often():
+    items = own_digits.generate("number_touching_drawing", SAMPLES, seed=0, first_index=0)
+    assert sum(read(item) is not None for item in items) >= 5  # as many digits as were written
+
+
+def test_a_number_photographed_is_read_digit_by_digit():
+    assert read_right("number_apart_photo") >= 8
+
+
+@pytest.mark.parametrize("kind, floor", [("speck", 8), ("underline", 4)])
+def test_a_speck_or_an_underline_beside_a_digit_leaves_one_digit(kind, floor):
+    assert read_right(f"beside_{kind}") >= floor
+
+
+@pytest.mark.parametrize("margin", [0, 1, 2])
+def test_a_digit_cropped_to_its_own_box_is_read(margin):
+    """The crop people make after taking a photo: the ink touches the picture's edges."""
+    right = 0
+    for i in range(20):
+        img = DIGITS.images[i]
+        rows, cols = np.flatnonzero(img.any(axis=1)), np.flatnonzero(img.any(axis=0))
+        crop = np.pad(img, margin)[rows[0] : rows[-1] + 1 + 2 * margin, cols[0] : cols[-1] + 1 + 2 * margin]
+        im = Image.fromarray(255 - crop).resize((crop.shape[1] * 8, crop.shape[0] * 8), Image.Resampling.BICUBIC)
+        prepared = digit_image.prepare(im)
+        right += len(prepared.images) == 1 and similarity(prepared.image, digit_shapes._as_drawn(img)) >= 0.85
+    assert right >= 18
+
+
+def test_a_thick_marker_8_and_0_stay_whole():
+    """A marker stroke ~20 % of the digit's height: the 8's loops and the 0's hole are not taken for ink."""
+    items = [it for it in own_digits.generate("thick", 60, seed=1, first_index=0) if it.answer in ("8", "0")]
+    assert {"8", "0"} <= {it.answer for it in items}
+    right = sum(1 for it in items if (found := read(it)) is not None and min(found) >= 0.85)
+    assert right >= 0.8 * len(items)
+
+
+@pytest.mark.parametrize("family, floor", [("notdigit_frame", 9), ("notdigit_dot", 7), ("notdigit_blob", 4)])
+def test_shapes_that_are_not_digits_are_refused(family, floor):
+    """Refused: no digit found, or what is found does not look like one (digit_shapes)."""
+    refused = 0
+    for item in own_digits.generate(family, SAMPLES, seed=0, first_index=0):
+        try:
+            prepared = digit_image.prepare(item.image)
+        except NoDigitError:
+            refused += 1
+            continue
+        refused += bool(np.mean(prepared.strangeness) > digit_image.STRANGE)
+    assert refused >= floor
+
+
+def test_a_slanted_line_is_only_a_line():
+    for angle in (30, 45, 60, 90, 120, 135):  # a line through the centre at this angle: no 1 leans that far
+        im = Image.new("L", (280, 280), 255)
+        dx, dy = 90 * np.sin(np.radians(angle)), 90 * np.cos(np.radians(angle))
+        ImageDraw.Draw(im).line((140 - dx, 140 - dy, 140 + dx, 140 + dy), fill=0, width=9)
+        with pytest.raises(NoDigitError, match="only a straight line"):
+            digit_image.prepare(im)
+
+
+def test_letters_mostly_do_not_look_like_digits():
+    strange = [
+        float(np.mean(digit_image.prepare(item.image).strangeness))
+        for item in own_digits.generate("notdigit_letter", 20, seed=0, first_index=0)
+    ]
+    assert np.mean(np.array(strange) > digit_image.UNSURE_STRANGE) >= 0.5
+
+
+def test_mnist_digits_look_like_digits():
+    """The other side of refusing: MNIST's own test digits, prepared as drawings, are not strange."""
+    strange = digit_shapes.strangeness(np.stack([digit_shapes._as_drawn(DIGITS.images[i]) for i in range(300)]))
+    assert np.mean(strange <= digit_image.STRANGE) >= 0.97
+
+
+def test_main_py_refuses_a_face_and_a_letter_and_reads_the_digit_beside_them(trained, tmp_path):
+    """End to end, with the suite's short-trained network: a face and a printed letter get an
+    `error:` line naming the file (the network's closest answer said), the digit its
+    prediction, exit status 2."""
+    from helpers import ROOT, run_script
+
+    checkpoints, _ = trained
+    face = next(
+        it
+        for it in own_digits.generate("notdigit_face", 10, seed=0, first_index=0)
+        if isinstance(it.image, Image.Image)
+    )
+    face.image.save(tmp_path / "face.png")
+    im = Image.new("L", (240, 240), 255)
+    ImageDraw.Draw(im).text((50, 20), "K", font=own_digits._font(np.random.default_rng(0), 160), fill=0)
+    im.save(tmp_path / "letter.png")
+    digit = own_digits.generate("drawing", 1, seed=0, first_index=0)[0]
+    digit.image.save(tmp_path / "digit.png")
+    paths = [tmp_path / "face.png", tmp_path / "letter.png", tmp_path / "digit.png"]
+    result = run_script(ROOT / "main.py", "--predict", *paths, "--checkpoint-dir", checkpoints)
+    assert result.returncode == 2
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 2
+    assert all(line.startswith("error: ") and "closest:" in line or "no digit found" in line for line in errors)
+    assert "face.png" in errors[0] and "letter.png" in errors[1]
+    assert [line for line in result.stdout.splitlines() if line.startswith("Prediction for")] == [
+        line for line in result.stdout.splitlines() if "digit.png" in line
+    ]
