@@ -95,6 +95,18 @@ def main():
             im.save(path, quality=90)
         files[name] = path
 
+    drawing = Image.open(ROOT / "test_img.png").convert("L").resize((280, 280), Image.Resampling.BICUBIC)
+    number = Image.new("L", (840, 280), 255)
+    for k in range(4):  # a 4-digit number, as the draw page sends one
+        number.paste(drawing.resize((200, 200)), (20 + 205 * k, 40))
+    for name, picture in (("a 280×280 drawing", drawing), ("a 4-digit number, 840×280", number)):
+        t = []
+        for _ in range(20):
+            start = time.perf_counter()
+            digit_image.prepare(picture)
+            t.append(time.perf_counter() - start)
+        print(f"prepare() of {name}: median {np.median(t) * 1000:.0f} ms, best {min(t) * 1000:.0f} ms")
+
     print(f"{'input':12s} {'file MB':>8s} {'prepare() s':>12s} {'--predict wall s':>17s} {'peak RSS MiB':>13s}")
     base = None
     for name, path in files.items():

@@ -765,6 +765,8 @@ def _picture(im: Image.Image, dark: np.ndarray) -> Image.Image:
 
 UNSURE_STRANGE = 0.7  # stranger than this, and the network less sure than SURE: not read
 SURE = 0.8
+VERY_STRANGE = 1.3  # stranger than this: not read; between STRANGE and this only if the network is CERTAIN
+CERTAIN = 0.995
 
 
 def refusal(prepared: Prepared, probabilities: np.ndarray) -> str | None:
@@ -772,7 +774,10 @@ def refusal(prepared: Prepared, probabilities: np.ndarray) -> str | None:
     said), or None to read them: too strange for a digit, or somewhat strange and the network
     unsure (measured on MNIST's test digits, letters, faces and the own-digit survey)."""
     strangeness = float(np.mean(prepared.strangeness)) if len(prepared.strangeness) else 0.0
-    if strangeness <= UNSURE_STRANGE or (strangeness <= STRANGE and float(np.min(probabilities.max(axis=1))) >= SURE):
+    sure = float(np.min(probabilities.max(axis=1)))
+    if strangeness <= UNSURE_STRANGE or (strangeness <= STRANGE and sure >= SURE):
+        return None
+    if strangeness <= VERY_STRANGE and sure >= CERTAIN:  # an unusual hand or a typeface, read with certainty
         return None
     closest = ", ".join(f"{int(np.argmax(p))}, {np.max(p):.0%}" for p in probabilities)
     what = "a handwritten digit" if len(probabilities) == 1 else "handwritten digits"
