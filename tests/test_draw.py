@@ -313,3 +313,36 @@ def test_a_browser_is_opened_only_where_there_is_a_screen(monkeypatch):
             break
         time.sleep(0.01)
     assert opened == ["http://127.0.0.1:8000/"]
+
+
+def test_a_client_dripping_its_headers_is_cut_off_at_the_request_deadline(monkeypatch):
+    """Each header line comes within the per-read timeout, but the whole request takes too long:
+    the server ends the connection instead of holding a thread for it."""
+    monkeypatch.setattr(draw_server.Handler, "deadline", 1.0)
+    server = draw_server.bind("127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=5) as s:
+            s.sendall(b"POST /predict HTTP/1.1\r\n")
+            closed = False
+            for k in range(20):  # up to ~6 s of dripping, one header line every 0.3 s
+                time.sleep(0.3)
+                try:
+                    s.sendall(f"X-Drip-{k}: 1\r\n".encode())
+                except OSError:
+                    closed = True
+                    break
+                s.settimeout(0.01)
+                try:
+                    closed = s.recv(1) == b""
+                except TimeoutError:
+                    pass
+                except OSError:
+                    closed = True
+                if closed:
+                    break
+            assert closed
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -5,6 +5,7 @@ otherwise; a Host/Origin guard keeps other web sites out."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import html
 import ipaddress
@@ -29,7 +30,8 @@ MAX_BODY = 4 * 2**20  # bytes: the page sends about 10 KB; a larger body is refu
 MAX_DRAIN = 32 * 2**20  # a larger body is dropped unread, closing the connection
 MAX_PIXELS = 2048 * 2048  # a sane canvas; the header is checked before a pixel is decoded
 PREPARING = threading.BoundedSemaphore(2)  # drawings decoded at once (memory, 2 cores)
-READ_TIMEOUT = 10  # seconds a client may take to send its request
+READ_TIMEOUT = 10  # seconds a client may take for any one read
+REQUEST_DEADLINE = 30  # seconds a client may take to send a whole request, headers and body
 
 
 def prepare_drawing(body: bytes):
@@ -131,8 +133,28 @@ class Handler(BaseHTTPRequestHandler):
     timeout = READ_TIMEOUT
     routes = {"/": "GET", "/predict": "POST"}
 
+    deadline = REQUEST_DEADLINE
+
     def version_string(self):
         return self.server_version
+
+    def handle_one_request(self):
+        """One request, read within `deadline` seconds in all: a client dripping a header line now
+        and then (each read within READ_TIMEOUT) is cut off, not served forever."""
+        self._reading = True
+        timer = threading.Timer(self.deadline, self._too_slow)
+        timer.daemon = True
+        timer.start()
+        try:
+            super().handle_one_request()
+        finally:
+            timer.cancel()
+
+    def _too_slow(self):
+        if self._reading:  # still reading the request: end the connection; its thread's read returns
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
 
     def log_message(self, format, *args):  # noqa: A002 - http.server's name; no line per request
         pass
@@ -152,6 +174,7 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self):
+        self._reading = False  # the request line and headers are in
         self._body_read = False
         try:
             self._route()
@@ -181,6 +204,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET":
             return self._page()
         body = self._body()
+        self._reading = False
         if body is None:
             return
         try:
@@ -195,6 +219,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _body(self) -> bytes | None:
         """The request's body, or None after answering why there is none to use."""
+        self._reading = True  # the body too is read within the deadline
         length = self.headers.get("Content-Length")
         if self.headers.get("Transfer-Encoding"):
             self._error(HTTPStatus.LENGTH_REQUIRED, "send the drawing with a Content-Length, not chunked")
