@@ -140,7 +140,7 @@ def test_a_big_phone_photo_is_decoded_small(monkeypatch):
     big = photos.paper_photo(DIGITS[3], size=(800, 600)).resize((8000, 6000), Image.Resampling.BILINEAR)
     prepared = digit_image.prepare(photos.jpeg(big, 85))
     assert decoded and decoded[0][0] * decoded[0][1] <= 8000 * 6000 / 16  # 1/4 scale or less, not 8000×6000
-    assert max(prepared.picture.size) <= digit_image.WORK_SIDE
+    assert max(prepared.picture.size) <= digit_image.ANALYSIS_SIDE
 
 
 def test_decoding_cost_is_judged_from_the_header(monkeypatch):
