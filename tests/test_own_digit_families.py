@@ -65,8 +65,8 @@ def test_a_number_photographed_is_read_digit_by_digit():
     assert read_right("number_apart_photo") >= 8
 
 
-@pytest.mark.parametrize("kind, floor", [("speck", 8), ("underline", 4)])
-def test_a_speck_or_an_underline_beside_a_digit_leaves_one_digit(kind, floor):
+@pytest.mark.parametrize("kind, floor", [("speck", 8), ("underline", 5), ("cap", 6)])
+def test_a_speck_an_underline_or_a_pen_cap_beside_a_digit_leaves_one_digit(kind, floor):
     assert read_right(f"beside_{kind}") >= floor
 
 

@@ -343,6 +343,10 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
             parts.append(p)
         elif p.size >= 0.3 * tall and p.why is None:
             left_out.append(p)
+    thinnest = min(p.thick for p in members)
+    for p in [p for p in members if p.thick > 1.7 * thinnest and p.fill > 0.6]:
+        members.remove(p)  # a pen, a pen cap: solid, far thicker than the digits' strokes
+        left_out.append(p)
     members.sort(key=lambda p: p.box[1])
     digits = []
     for p in members:
