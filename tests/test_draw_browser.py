@@ -324,6 +324,44 @@ def test_back_to_one_digit_a_wide_drawing_shrinks_to_fit_and_undo_still_works(wi
     assert (pad_pixels(wide) < 128).sum() < pixels.sum() and reading(wide)["digit"] == "4"
 
 
+def test_the_boxes_are_scaled_from_the_analysed_picture_to_the_pad_and_notes_are_said(wide):
+    """A made-up answer: boxes in a 280×94 analysed picture land on the same fractions of the pad."""
+    answer = {
+        "number": "12",
+        "digits": [
+            {
+                "digit": d,
+                "probabilities": [0.9 if i == d else 0.01 for i in range(10)],
+                "input": [[0.5] * 28] * 28,
+                "box": box,
+            }
+            for d, box in ((1, [28, 10, 84, 80]), (2, [140, 47, 210, 94]))
+        ],
+        "size": [280, 94],
+        "notes": ["1 other mark left out: one row of digits is read"],
+    }
+    js(
+        wide,
+        """window.realFetch = window.fetch;
+        window.fetch = async () => new Response(JSON.stringify(arguments[0]), {status: 200});""",
+        answer,
+    )
+    try:
+        draw(wide, ONE, box=(0.4, 0.1, 0.6, 0.9))
+        settled(wide)
+        shown = reading(wide)
+        width, height = pad_shape(wide)[:2]
+    finally:
+        js(wide, "window.fetch = window.realFetch")
+    assert shown["digit"] == "12" and [c["digit"] for c in shown["columns"]] == ["1", "2"]
+    assert shown["message"] == "1 other mark left out: one row of digits is read."
+    margin = 4 / width, 4 / height  # each box stands 4 px off the ink it frames
+    for got, (x0, y0, x1, y1) in zip(shown["boxes"], ([28, 10, 84, 80], [140, 47, 210, 94]), strict=True):
+        expected = [x0 / 280 - margin[0], y0 / 94 - margin[1], x1 / 280 + margin[0], y1 / 94 + margin[1]]
+        assert got == pytest.approx(expected, abs=0.01)
+    assert all(sum(v == 128 for v in c["seen"]) == 784 for c in shown["columns"])  # 0.5 everywhere: grey 128
+
+
 def test_a_drawing_that_is_no_digit_is_refused_readably(wide):
     draw(wide, HASH, box=(0.33, 0.0, 0.67, 1.0))
     settled(wide)
