@@ -376,6 +376,27 @@ def test_a_drawing_that_is_no_digit_is_refused_readably(wide):
     assert shown["digit"] == "–" and shown["boxes"] == [] and shown["columns"] == []
 
 
+def test_the_wide_pad_fits_a_phone_and_a_finger_writes_a_number_on_it(wide):
+    wide.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 360, "height": 740, "deviceScaleFactor": 3, "mobile": True}
+    )
+    try:
+        for digit, x0 in (("4", 0.22), ("2", 0.5)):
+            draw(wide, DIGITS[int(digit)], box=(x0, 0.05, x0 + 0.28, 0.95), pointer="touch")
+        settled(wide)
+        width, height, backing_w, backing_h = pad_shape(wide)
+        shown = reading(wide)
+        sizes = js(wide, "return [document.documentElement.scrollWidth, window.innerWidth]")
+    finally:
+        wide.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        wide.refresh()
+    assert (
+        width <= 360 - 16 and height == pytest.approx(width / 3, abs=1) and sizes[0] <= sizes[1]
+    )  # no sideways scroll
+    assert backing_w == 3 * backing_h >= round(width * 3)
+    assert shown["digit"] == "42" and len(shown["boxes"]) == 2
+
+
 def test_screenshot(wide, tmp_path):
     """The README's picture: DRAW_SCREENSHOT=docs/draw.png python -m pytest tests/test_draw_browser.py -k screenshot."""
     wide.set_window_size(900, 1000)  # the whole page in view: the wide pad and the number's strip below it
