@@ -371,7 +371,7 @@ def test_a_drawing_that_is_no_digit_is_refused_readably(wide):
         "const m = document.getElementById('message'); return [m.firstChild.textContent, m.querySelector('small').textContent]",
     )
     assert head.startswith("This does not look like a handwritten digit (closest: ") and head.endswith(").")
-    assert advice[0].isupper() and advice.endswith(".")
+    assert advice.startswith(" ") and advice[1].isupper() and advice.endswith(".")
     assert js(wide, "return document.getElementById('message').className") == "refused"
     assert shown["digit"] == "–" and shown["boxes"] == [] and shown["columns"] == []
 
