@@ -189,24 +189,51 @@ def draw(driver, strokes, box=(0.0, 0.0, 1.0, 1.0), pen=None, pointer="mouse", p
 
 
 def reading(driver) -> dict:
-    """What the page shows: the digit, the bars, which bar is marked, the ink in #seen."""
+    """What the page shows: the number (or digit), the one digit's bars, which bar is marked and the
+    ink in #seen; the boxes over the drawing (x0, y0, x1, y1 as fractions of the pad) and, for a
+    number, each digit's column (its digit, the ink of its 28×28, its ten bars)."""
     return js(
         driver,
         """
-        const seen = document.getElementById('seen');
-        const px = seen.getContext('2d').getImageData(0, 0, 28, 28).data;
-        const grey = [];
-        for (let i = 0; i < 784; i++) grey.push(px[4 * i]);
+        const grey = (canvas) => {
+          const px = canvas.getContext('2d').getImageData(0, 0, 28, 28).data;
+          const g = [];
+          for (let i = 0; i < 784; i++) g.push(px[4 * i]);
+          return g;
+        };
         const bars = [...document.querySelectorAll('#bars .bar')];
+        const pad = document.getElementById('pad').getBoundingClientRect();
+        const visible = (id) => getComputedStyle(document.getElementById(id)).display !== 'none';
         return {
           digit: document.getElementById('digit').textContent,
           bars: bars.map(b => parseFloat(b.querySelector('.fill').style.width) || 0),
           top: bars.map((b, i) => b.classList.contains('top') ? i : -1).filter(i => i >= 0),
-          seen: grey,
+          seen: grey(document.getElementById('seen')),
           message: document.getElementById('message').textContent,
+          one: visible('seen-one') && visible('bars'),
+          strip: visible("digits"),
+          boxes: [...document.querySelectorAll('#boxes .box')].map(b => {
+            const r = b.getBoundingClientRect();
+            return [(r.left - pad.left) / pad.width, (r.top - pad.top) / pad.height,
+                    (r.right - pad.left) / pad.width, (r.bottom - pad.top) / pad.height];
+          }),
+          columns: [...document.querySelectorAll('#strip .col')].map(c => ({
+            digit: c.querySelector('b').textContent,
+            size: [c.querySelector('canvas').width, c.querySelector('canvas').height],
+            seen: grey(c.querySelector('canvas')),
+            bars: [...c.querySelectorAll('.mini .fill')].map(f => parseFloat(f.style.width) || 0),
+            top: [...c.querySelectorAll('.mini > div')].map((r, i) => r.classList.contains('top') ? i : -1)
+              .filter(i => i >= 0),
+          })),
         };
         """,
     )
+
+
+def mode(driver, name):
+    """Switch the page to "digit" (a square pad) or "number" (a wide one) with its button."""
+    driver.find_element("id", f"mode-{name}").click()
+    settled(driver)
 
 
 def clear(driver):
