@@ -36,9 +36,11 @@ class Model:
     def describe(self) -> str:
         return self.saved.description()
 
-    def probabilities(self, image28: np.ndarray) -> np.ndarray:
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """Ten probabilities for one 28×28, or a row of them for each of several, in one sess.run."""
         with self.lock:
-            return main.predict(self.net, self.sess, image28)[0]
+            p = main.predict(self.net, self.sess, images)
+        return p[0] if np.ndim(images) == 2 else p
 
     def close(self):
         with self.lock:  # never under a running prediction

@@ -50,7 +50,6 @@ from tutorial_kit.files import kind as path_kind
 
 # TensorFlow is imported where it is used (restore, save): the --checkpoint-dir flag is checked without it.
 
-DEFAULT_DIR = CHECKPOINTS  # main.py and draw.py use it when --checkpoint-dir is not given
 WRITER = "classic-tf1-tutorials main.py"  # the manifest mark: only folders with it are ever deleted
 SAVING_MARK = "saving.json"  # in a `.saving-*` folder: this project's, and which process writes it
 POINTER_MOVES = 5  # how often a reader re-reads a pointer that moved while it looked, at most
@@ -270,7 +269,7 @@ def to_use(
     if use_saved and not retrain and must_exist and _kind(checkpoint_dir) == "missing":
         raise CheckpointError(
             f"folder {display_path(checkpoint_dir)} does not exist; give --checkpoint-dir the folder of a saved "
-            f"model (or leave it out: {display_path(DEFAULT_DIR)}, trained first when empty)"
+            f"model (or leave it out: {display_path(CHECKPOINTS)}, trained first when empty)"
         )
     saved = latest(checkpoint_dir, arch) if use_saved and not retrain else None
     if saved is None and use_saved:

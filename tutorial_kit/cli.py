@@ -108,11 +108,15 @@ class ArgumentParser(argparse.ArgumentParser):
 # --- flag types: each checks its value before any work is done --------------------------------
 
 
-def positive_int(text: str) -> int:
+def _whole_number(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def positive_int(text: str) -> int:
+    value = _whole_number(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {value}")
     return value
@@ -120,10 +124,7 @@ def positive_int(text: str) -> int:
 
 def seed(text: str) -> int:
     """A random seed: a whole number from 0 to 2**32 - 1 (what NumPy and Keras accept)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _whole_number(text)
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"must be from 0 to {2**32 - 1}, got {value}")
     return value

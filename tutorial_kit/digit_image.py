@@ -68,18 +68,8 @@ class Prepared:
 
 def _planes(im: Image.Image) -> tuple[np.ndarray, np.ndarray]:
     """The darkest and the lightest channel of each pixel, float32 in [0, 1], at most ANALYSIS_SIDE
-    large; transparent pixels are white paper, and white ink on a transparent sheet shows as dark."""
-    if im.mode == "1":
-        im = im.convert("L")
-    elif im.mode.startswith("I;16"):
-        im = Image.fromarray(np.asarray(im, dtype=np.float32) / 65535.0, mode="F")
-    elif im.mode in ("I", "F"):
-        values = np.asarray(im, dtype=np.float32)
-        top = values.max(initial=0.0)
-        scale = 1.0 if top <= 1.0 else 255.0 if top <= 255 else 65535.0  # a float TIFF holds 0-1
-        im = Image.fromarray(values / scale, mode="F")
-    elif im.mode not in ("L", "RGB", "RGBA"):
-        im = im.convert("RGBA" if im.mode in ("P", "PA", "LA", "La", "RGBa") else "RGB")
+    large (`im` as open_image gives it: L, RGB, RGBA or F); transparent pixels are white paper, and
+    white ink on a transparent sheet shows as dark."""
     factor = math.ceil(max(im.size) / ANALYSIS_SIDE)
     if factor > 1:
         im = im.reduce(factor)
@@ -525,7 +515,7 @@ def _border_share(m: _Map) -> float:
     return float(np.mean(border > 0))
 
 
-def _score(m: _Map, reading: _Reading) -> float:
+def _score(reading: _Reading) -> float:
     """Which reading of a picture is the real one: the most ink in its largest digit, clear of the
     picture's border (or spanning it: a tight crop), looking like digits."""
     plausible = 1.0 if reading.cost <= STRANGE else 0.3 / reading.cost**2
@@ -569,7 +559,7 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
         local, looked = _local(planes, small, majority)
         seen += looked
         if local is not None:
-            best = max(candidates, key=lambda c: _score(*c), default=None)
+            best = max(candidates, key=lambda c: _score(c[1]), default=None)
             if best is not None and local[1].cost <= STRANGE and local[1].mass >= 0.5 * best[1].mass:
                 candidates = []  # uneven light: the local paper's reading, unless it lost most of the digit
             candidates.append(local)
@@ -589,7 +579,7 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
                 return full, reading, seen  # the canvas is where the digit is drawn
     if not candidates:
         return None, None, seen
-    return max(candidates, key=lambda c: _score(*c)) + (seen,)
+    return max(candidates, key=lambda c: _score(c[1])) + (seen,)
 
 
 def _canvas(plane: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -632,7 +622,7 @@ def _local(planes, small: int, majority: int) -> tuple[tuple[_Map, _Reading] | N
                 found.append((m, reading, window, plane, lower, edge, darkness))
     if not found:
         return None, seen
-    polarity = max(found, key=lambda c: _score(c[0], c[1]))[3]
+    polarity = max(found, key=lambda c: _score(c[1]))[3]
     mine = [c for c in found if c[3] is polarity]
     best = mine[0]  # the wide window's, if any
     for c in mine:
@@ -658,7 +648,7 @@ REASONS = {
 }
 
 
-def _nothing_found(maps: list[_Map], name: str, side: int) -> NoDigitError:
+def _nothing_found(maps: list[_Map], name: str) -> NoDigitError:
     """The refusal that says what was seen, when no map holds a digit."""
     seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint")]
     shapes = [p for p in seen if p.why != "edge"]  # a line, a dot, a frame or a blob before the background
@@ -743,7 +733,7 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None) -> P
     dark, light = _planes(im)
     _, best, seen = _locate(dark, light)
     if best is None:
-        raise _nothing_found(seen, name, max(dark.shape))
+        raise _nothing_found(seen, name)
     boxes = []
     for mask in best.masks:
         rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))

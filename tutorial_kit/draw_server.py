@@ -44,7 +44,7 @@ def answer(model, body: bytes) -> dict:
     """The JSON answer to one PNG drawing: the number read (one digit or more, left to right) and,
     for each digit, its ten probabilities, the 28×28 the network saw and its box in the drawing."""
     prepared = prepare_drawing(body)
-    probabilities = np.stack([model.probabilities(image) for image in prepared.images])
+    probabilities = model.probabilities(prepared.images)  # every digit in one run of the network
     refused = digit_image.refusal(prepared, probabilities)
     if refused:
         raise NoDigitError(f"the drawing: {refused}")
@@ -370,7 +370,7 @@ def render_page(description: str) -> bytes:
 
 
 def serve(server: Server, model, browser: bool = True) -> None:
-    """Serve the page and `model`'s answers (`model.probabilities(image28)`, `model.describe()`)
+    """Serve the page and `model`'s answers (`model.probabilities(images)`, `model.describe()`)
     until Ctrl-C, printing the address (and opening a browser where there is a screen)."""
     server.model = model
     server.page = render_page(model.describe())

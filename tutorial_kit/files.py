@@ -17,6 +17,7 @@ import os
 import stat
 import sys
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -212,6 +213,33 @@ def save_figure(fig, path: Path | str) -> Path:
         fig.savefig(tmp, format=path.suffix.lstrip(".") or "png", dpi=100, bbox_inches="tight")
     plt.close(fig)
     return path
+
+
+_FD2 = threading.RLock()  # file descriptor 2 is the process's: one redirection at a time
+
+
+@contextmanager
+def stderr_captured(lines: list[str] | None = None):
+    """Point file descriptor 2 away from the terminal while the block runs: C and C++ libraries
+    (libtiff, TensorFlow) write there, not through Python. What was written is appended to `lines`
+    (or dropped when None). Threads take turns; another thread's stderr meanwhile goes there too."""
+    with _FD2:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        sink = tempfile.TemporaryFile() if lines is not None else open(os.devnull, "wb")
+        try:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield lines
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+            if lines is not None:
+                sink.seek(0)
+                lines.extend(line.strip() for line in sink.read(4096).decode(errors="replace").splitlines())
+        finally:
+            os.close(saved)
+            sink.close()
 
 
 # --- one venv, two clones ----------------------------------------------------------------------

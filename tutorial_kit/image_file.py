@@ -12,11 +12,7 @@ from __future__ import annotations
 import io
 import math
 import os
-import sys
-import tempfile
-import threading
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +20,7 @@ from PIL import ExifTags, Image, UnidentifiedImageError
 
 from tutorial_kit import files
 from tutorial_kit.errors import ImageError, ImageTooLargeError, PathError
-from tutorial_kit.files import display_path
+from tutorial_kit.files import display_path, stderr_captured
 
 WORK_SIDE = 800  # pictures are analysed at most this large: a 48-megapixel photo costs what a screenshot does
 DECODE_BUDGET = 400 * 2**20  # bytes a decoded picture may take before it is reduced (PIL's own limit allows more)
@@ -38,31 +34,6 @@ _TRANSPOSE = {  # EXIF orientation -> what makes the picture upright (as ImageOp
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-_FD2 = threading.RLock()  # file descriptor 2 is the process's: one redirection at a time
-
-
-@contextmanager
-def stderr_captured(lines: list[str] | None = None):
-    """Point file descriptor 2 away from the terminal while the block runs: C and C++ libraries
-    (libtiff, TensorFlow) write there, not through Python. What was written is appended to `lines`
-    (or dropped when None). Threads take turns; another thread's stderr meanwhile goes there too."""
-    with _FD2:
-        sys.stderr.flush()
-        saved = os.dup(2)
-        sink = tempfile.TemporaryFile() if lines is not None else open(os.devnull, "wb")
-        try:
-            os.dup2(sink.fileno(), 2)
-            try:
-                yield lines
-            finally:
-                sys.stderr.flush()
-                os.dup2(saved, 2)
-            if lines is not None:
-                sink.seek(0)
-                lines.extend(line.strip() for line in sink.read(4096).decode(errors="replace").splitlines())
-        finally:
-            os.close(saved)
-            sink.close()
 
 
 def check_file(path: Path, name: str) -> None:

@@ -16,7 +16,7 @@ import sys
 import types
 import warnings
 
-from tutorial_kit.image_file import stderr_captured
+from tutorial_kit.files import stderr_captured
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ INFO/WARNING/ERROR logs after start-up
 
