@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 from scipy import ndimage
-from scipy.spatial import ConvexHull, QhullError
 
 from tutorial_kit import digit_shapes
 from tutorial_kit.errors import ImageError, NoDigitError
@@ -243,6 +242,8 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
 def _solidity(own: np.ndarray) -> float:
     """How convex a piece is, its holes filled: its area over its convex hull's (a dot, a blob or a
     sheet with a digit on it ~1, a digit less)."""
+    from scipy.spatial import ConvexHull, QhullError  # 0.1 s to import, needed only for thick pieces
+
     ys, xs = np.nonzero(ndimage.binary_fill_holes(own))
     points = np.stack([ys, xs], axis=1)
     corners = np.concatenate([points, points + [1, 0], points + [0, 1], points + [1, 1]])
