@@ -236,7 +236,30 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
             at_edge = why == "blob" or _inside(p, mask.shape) < 1
             if p.why is None and at_edge and (near[rows, cols] & (labels[rows, cols] == p.label)).any():
                 p.why = why
+    _on_paper(ink, labels, pieces)
     return _Map(ink, labels, pieces)
+
+
+RING = (1, 4)  # the paper round a piece: from 1 to 4 pixels beyond its ink
+NOT_ON_PAPER = 0.25  # a piece with more of its ring than this as dark as ink is not ink on paper
+
+
+def _on_paper(ink: np.ndarray, labels: np.ndarray, pieces: list[_Piece]) -> None:
+    """Ink is darker than all the paper round it: a piece with much ink-dark ground beside it that
+    is no digit's (a desk beside a sheet's edge, a shadow's, a blob's) is a sliver of that ground,
+    cut off by the threshold, not a mark on the paper."""
+    plausible = np.isin(labels, [p.label for p in pieces if p.why is None])
+    h, w = labels.shape
+    for p in pieces:
+        if p.why is not None:
+            continue
+        y0, x0 = max(0, p.box[0] - RING[1] - 1), max(0, p.box[1] - RING[1] - 1)
+        y1, x1 = min(h, p.box[2] + RING[1] + 1), min(w, p.box[3] + RING[1] + 1)
+        own = labels[y0:y1, x0:x1] == p.label
+        ring = ndimage.binary_dilation(own, iterations=RING[1]) & ~ndimage.binary_dilation(own, iterations=RING[0])
+        dark = ring & (ink[y0:y1, x0:x1] >= 0.5) & ~plausible[y0:y1, x0:x1]
+        if ring.any() and dark.sum() > NOT_ON_PAPER * ring.sum():
+            p.why = "edge"
 
 
 def _solidity(own: np.ndarray) -> float:
