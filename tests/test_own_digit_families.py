@@ -44,7 +44,7 @@ def read_right(family: str, seed: int = 0) -> int:
     "family, floor",
     [
         ("drawing", 8), ("dark", 8), ("tight", 9), ("lowres", 9), ("thick", 9), ("screen", 9), ("desk", 7),
-        ("lines", 6), ("grad", 8), ("dust", 8), ("exif", 8), ("shadow", 4),
+        ("lines", 7), ("grad", 8), ("dust", 8), ("exif", 8), ("shadow", 7),
     ],
 )  # fmt: skip
 def test_each_family_of_pictures_is_read(family, floor):
@@ -92,9 +92,12 @@ def test_a_thick_marker_8_and_0_stay_whole():
     assert right >= 0.8 * len(items)
 
 
-@pytest.mark.parametrize("family, floor", [("notdigit_frame", 9), ("notdigit_dot", 7), ("notdigit_blob", 4)])
+@pytest.mark.parametrize(
+    "family, floor", [("notdigit_frame", 9), ("notdigit_dot", 7), ("notdigit_blob", 6), ("notdigit_blank", 8)]
+)
 def test_shapes_that_are_not_digits_are_refused(family, floor):
-    """Refused: no digit found, or what is found does not look like one (digit_shapes)."""
+    """Refused: no digit found, or what is found does not look like one (digit_shapes). A blank sheet
+    photographed on a desk, in a shadow: the slivers its edges cut are not ink on paper."""
     refused = 0
     for item in own_digits.generate(family, SAMPLES, seed=0, first_index=0):
         try:
