@@ -160,3 +160,37 @@ def test_main_py_refuses_a_face_and_a_letter_and_reads_the_digit_beside_them(tra
     assert [line for line in result.stdout.splitlines() if line.startswith("Prediction for")] == [
         line for line in result.stdout.splitlines() if "digit.png" in line
     ]
+
+
+@pytest.mark.parametrize("angle", [0, 12, 33])
+@pytest.mark.parametrize("rounded", [False, True])
+def test_a_box_drawn_at_an_angle_is_a_frame_not_a_0(angle, rounded):
+    """Corners rounded or not, turned or not: a ring as rectangular as a box is no oval 0."""
+    im = Image.new("L", (300, 300), 255)
+    box = (60, 90, 240, 210)
+    if rounded:
+        ImageDraw.Draw(im).rounded_rectangle(box, radius=25, outline=0, width=10)
+    else:
+        ImageDraw.Draw(im).rectangle(box, outline=0, width=10)
+    with pytest.raises(NoDigitError, match="only a frame"):
+        digit_image.prepare(im.rotate(angle, Image.Resampling.BICUBIC, fillcolor=255))
+
+
+def test_a_blob_on_a_sheet_on_a_dark_desk_is_not_a_0():
+    """The sheet is lighter than the desk, the blob a hole in it: neither a light-on-dark 0 nor a digit."""
+    im = Image.new("RGB", (320, 320), (60, 45, 35))
+    sheet = Image.new("RGB", (200, 240), (235, 232, 225))
+    ImageDraw.Draw(sheet).ellipse((60, 80, 140, 150), fill=(20, 20, 20))
+    im.paste(sheet.rotate(8, Image.Resampling.BICUBIC, expand=True, fillcolor=(60, 45, 35)), (40, 20))
+    with pytest.raises(NoDigitError):
+        digit_image.prepare(im)
+
+
+def test_a_digit_on_paper_darkened_towards_one_side_is_found():
+    """A smooth vignette splits into two tones against one paper tone; the local paper finds the digit."""
+    ramp = np.linspace(0.95, 0.55, 300)[None, :] * np.ones((400, 1))
+    digit = np.asarray(Image.fromarray(DIGITS.images[11]).resize((70, 70), Image.Resampling.BICUBIC)) / 255.0
+    ramp[250:320, 200:270] *= 1 - 0.7 * digit
+    prepared = digit_image.prepare(Image.fromarray((ramp * 255).astype(np.uint8)))
+    assert len(prepared.images) == 1
+    assert similarity(prepared.image, digit_shapes._as_drawn(DIGITS.images[11])) >= 0.85

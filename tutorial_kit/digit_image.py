@@ -32,6 +32,8 @@ from tutorial_kit.files import atomic_path, display_path
 from tutorial_kit.image_file import open_image, read_image
 
 MIN_CONTRAST = 0.15  # ink must be 15 % darker (or lighter) than its local paper, or there is no digit
+FRAME = 0.93  # a ring this rectangular (a box's area over its tightest rectangle's) is a frame, not a 0
+DARK_INK = 0.4  # on paper that looks even, ink found only against the local paper must be this much darker
 NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper texture or JPEG noise
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
@@ -276,6 +278,26 @@ def _solidity(own: np.ndarray) -> float:
         return 1.0
 
 
+def _rectangularity(filled: np.ndarray) -> tuple[float, float]:
+    """A shape's area over that of the smallest rectangle, at any angle, round it (a frame, a sheet
+    or a box ~1, even with rounded corners; an oval, a 0, ~0.8), and that rectangle's short side
+    over its long side."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    ys, xs = np.nonzero(filled)
+    corners = np.concatenate([np.stack([ys, xs], axis=1) + d for d in ([0, 0], [1, 0], [0, 1], [1, 1])])
+    try:
+        hull = corners[ConvexHull(corners).vertices].astype(np.float64)
+    except QhullError:
+        return 0.0, 0.0
+    angles = np.radians(np.arange(0, 90, 2))
+    u = hull @ np.stack([np.cos(angles), np.sin(angles)])  # each corner along each direction
+    v = hull @ np.stack([-np.sin(angles), np.cos(angles)])
+    sides = np.sort(np.stack([np.ptp(u, axis=0), np.ptp(v, axis=0)]), axis=0)
+    k = int(np.argmin(sides[0] * sides[1]))
+    return float(len(ys) / (sides[0, k] * sides[1, k])), float(sides[0, k] / sides[1, k])
+
+
 def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols) -> str | None:
     if p.size < max(3, 0.012 * side):
         return "speck"
@@ -290,6 +312,10 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
         return "dot" if p.size < 0.1 * side else "blob"
     if p.size > 0.3 * side and p.fill > 0.65 and p.thick > 0.4 * p.size and _solidity(own) > 0.85:
         return "blob"  # a sheet of paper, a canvas, a sticky note: a large solid shape, perhaps with a digit in it
+    if p.size > 0.3 * side and p.fill > 0.5:
+        rectangular, aspect = _rectangularity(ndimage.binary_fill_holes(own))
+        if rectangular > FRAME and aspect > 0.35:
+            return "blob"  # a sheet of paper or a sticky note, perhaps with a blob or a digit in it
     ys, xs = np.nonzero(own)
     if len(ys) >= 3:
         cov = np.cov(np.stack([ys, xs]).astype(np.float64))
@@ -302,6 +328,9 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
             if (own & border).any() and p.size < 0.8 * side:
                 return "edge"  # a straight edge running into the picture's border: a sheet's, a shadow's
     if p.size > 0.2 * side and p.fill < 0.5:
+        filled = ndimage.binary_fill_holes(own)
+        if filled.sum() > 2 * p.area and _rectangularity(filled)[0] > FRAME:
+            return "frame"  # a box round a large hole, at any angle, its corners perhaps rounded
         corner = max(2, round(0.03 * min(p.height, p.width)))
         if all(
             own[ys_, xs_].any()
@@ -579,9 +608,11 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
         even = not edge.any() and np.ptp(lower) == 0
     if even:  # one paper tone: the paper surrounds the digits, so the ink that covers the border is not ink
         candidates = [(m, r) for m, r in candidates if _border_share(m) < 0.9] or candidates
-    if not even:  # a photo's local paper too
+    if not even or not candidates:  # a photo's local paper too (a smooth vignette looks even, yet splits)
         local, looked = _local(planes, small, majority)
         seen += looked
+        if local is not None and even and local[0].scale < DARK_INK:
+            local = None  # even paper with no digit against its tone: only its grain is darker than nearby
         if local is not None:
             best = max(candidates, key=lambda c: _score(c[1]), default=None)
             if best is not None and local[1].cost <= STRANGE and local[1].mass >= 0.5 * best[1].mass:
@@ -676,6 +707,7 @@ def _nothing_found(maps: list[_Map], name: str) -> NoDigitError:
     """The refusal that says what was seen, when no map holds a digit."""
     seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint")]
     shapes = [p for p in seen if p.why != "edge"]  # a line, a dot, a frame or a blob before the background
+    shapes = [p for p in shapes if p.why != "blob"] or shapes  # a frame's inside, the sheet a line is on
     if seen:
         biggest = max(shapes or seen, key=lambda p: p.area)
         what = REASONS[biggest.why]

@@ -1,5 +1,6 @@
-"""How much a 28×28 looks like a handwritten digit: ten linear autoencoders (one per digit: the
-mean and the main directions of MNIST's training digits of that class, principal components), and
+"""How much a 28×28 looks like a digit: ten linear autoencoders (one per digit: the mean and the
+main directions of MNIST's training digits of that class and of the same digit printed in the fonts
+matplotlib ships, principal components), and
 how well the closest of them rebuilds the picture. A letter, a face or a frame is rebuilt badly by
 all ten. The denoising-autoencoder chapter's idea, linear and per class, so it is cheap (~0.1 ms)
 and needs no training run: `python -m tutorial_kit.digit_shapes` rebuilds the shipped model from
@@ -20,6 +21,7 @@ from tutorial_kit import files
 MODEL = files.ROOT / "tutorial_kit" / "digit_shapes.npz"
 COMPONENTS = 12  # directions kept per digit
 PER_CLASS = 3000  # training digits per class used to fit
+PRINTED = 300  # printed digits per class: about one in eleven of what is fitted
 ACCEPT = 0.99  # the threshold passes this share of MNIST's test digits (prepared like a drawing)
 
 
@@ -33,6 +35,31 @@ def _as_drawn(x28: np.ndarray) -> np.ndarray:
     return digit_image._digit_image(ink, ink > level)
 
 
+def _printed(digit: int, count: int, seed: int = 0) -> np.ndarray:
+    """`count` 28×28s of `digit` printed in matplotlib's fonts (DejaVu, STIX, Computer Modern; upright,
+    bold, italic), a little turned and stretched, prepared as a drawing is."""
+    import matplotlib
+    from PIL import ImageDraw, ImageFont
+
+    from tutorial_kit import digit_image
+
+    fonts = sorted(
+        p for p in (Path(matplotlib.get_data_path()) / "fonts" / "ttf").glob("*.ttf")
+        if p.name.startswith(("DejaVu", "STIXGeneral", "cmr", "cmss", "cmtt", "cmb", "cmti")) and "Display" not in p.name
+    )  # fmt: skip
+    rng = np.random.default_rng([seed, digit])
+    out = []
+    for k in range(count):
+        font = ImageFont.truetype(str(fonts[k % len(fonts)]), 96)
+        im = Image.new("L", (160, 160), 255)
+        ImageDraw.Draw(im).text((80, 80), str(digit), font=font, fill=0, anchor="mm")
+        im = im.rotate(rng.uniform(-8, 8), Image.Resampling.BICUBIC, fillcolor=255)
+        im = im.resize((round(160 * rng.uniform(0.8, 1.2)), 160), Image.Resampling.BICUBIC)
+        ink, _, level, _ = digit_image._global_ink(np.asarray(im, np.float32) / 255.0)
+        out.append(digit_image._digit_image(ink, ink > level))
+    return np.stack(out)
+
+
 def build(data_dir: Path | str | None = None) -> dict:
     """Fit the ten autoencoders on MNIST's training digits and set the threshold on its test digits."""
     from tutorial_kit import input_data
@@ -40,7 +67,8 @@ def build(data_dir: Path | str | None = None) -> dict:
     (x_train, y_train), (x_test, _) = input_data.load_mnist(data_dir or input_data.MNIST_DIR)
     means, bases = [], []
     for digit in range(10):
-        x = np.stack([_as_drawn(im) for im in x_train[y_train == digit][:PER_CLASS]]).reshape(-1, 784)
+        written = np.stack([_as_drawn(im) for im in x_train[y_train == digit][:PER_CLASS]])
+        x = np.concatenate([written, _printed(digit, PRINTED)]).reshape(-1, 784)
         mean = x.mean(axis=0)
         _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
         means.append(mean)
