@@ -603,13 +603,14 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
     small = min(dark.shape)
     majority = max(round(0.5 * small), min(small, 64))
     ink, even, level, _ = globals_[0]
+    papers = [None, None]  # each plane's majority paper, once
     if not (even and (ink is None or np.mean(ink > level) < 0.25)):  # a drawing: one tone, a little ink
-        lower, edge = _majority(dark, majority)
+        papers[0] = lower, edge = _majority(dark, majority)
         even = not edge.any() and np.ptp(lower) == 0
     if even:  # one paper tone: the paper surrounds the digits, so the ink that covers the border is not ink
         candidates = [(m, r) for m, r in candidates if _border_share(m) < 0.9] or candidates
     if not even or not candidates:  # a photo's local paper too (a smooth vignette looks even, yet splits)
-        local, looked = _local(planes, small, majority)
+        local, looked = _local(planes, papers, small, majority)
         seen += looked
         if local is not None and even and local[0].scale < DARK_INK:
             local = None  # even paper with no digit against its tone: only its grain is darker than nearby
@@ -660,13 +661,14 @@ def _canvas(plane: np.ndarray) -> tuple[int, int, int, int] | None:
     return y0 + 2, x0 + 2, y1 - 2, x1 - 2
 
 
-def _local(planes, small: int, majority: int) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
-    """The best reading against a photo's local paper, and the maps looked at."""
+def _local(planes, papers, small: int, majority: int) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
+    """The best reading against a photo's local paper, and the maps looked at (`papers`: each
+    plane's majority paper where already known)."""
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
     narrow = max(15, round(0.08 * small))
     found, seen = [], []
-    for plane in planes:
-        lower, edge = _majority(plane, majority)
+    for plane, paper in zip(planes, papers, strict=True):
+        lower, edge = paper or _majority(plane, majority)
         for window in (wide, narrow) if narrow < 0.7 * wide else (wide,):
             m = _local_map(plane, window, lower, edge)
             reading = _read(m) if m is not None else None
