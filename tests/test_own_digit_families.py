@@ -194,3 +194,11 @@ def test_a_digit_on_paper_darkened_towards_one_side_is_found():
     prepared = digit_image.prepare(Image.fromarray((ramp * 255).astype(np.uint8)))
     assert len(prepared.images) == 1
     assert similarity(prepared.image, digit_shapes._as_drawn(DIGITS.images[11])) >= 0.85
+
+
+def test_a_sheet_seen_at_a_slant_on_a_dark_desk_is_not_a_digit():
+    """A blank sheet photographed from the side is a trapezoid: straight-sided, so paper, not ink."""
+    im = Image.new("RGB", (400, 300), (50, 40, 35))
+    ImageDraw.Draw(im).polygon([(70, 40), (330, 60), (370, 270), (30, 250)], fill=(230, 228, 220))
+    with pytest.raises(NoDigitError):
+        digit_image.prepare(im)

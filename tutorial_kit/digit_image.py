@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -264,38 +265,49 @@ def _on_paper(ink: np.ndarray, labels: np.ndarray, pieces: list[_Piece]) -> None
             p.why = "edge"
 
 
-def _solidity(own: np.ndarray) -> float:
-    """How convex a piece is, its holes filled: its area over its convex hull's (a dot, a blob or a
-    sheet with a digit on it ~1, a digit less)."""
-    from scipy.spatial import ConvexHull, QhullError  # 0.1 s to import, needed only for thick pieces
+class _Outline(NamedTuple):
+    """The shape of a piece, its holes filled."""
+
+    solidity: float  # its area over its convex hull's: a dot, a blob, a sheet ~1, most digits less
+    rectangular: float  # its area over the tightest rectangle's, at any angle: a box ~1, an oval (a 0) ~0.8
+    aspect: float  # that rectangle's short side over its long side
+    corners: int  # its hull's corners, straightened to 3 % of its size: a polygon 3-6, an oval 9 or more
+
+
+def _outline(own: np.ndarray) -> _Outline:
+    from scipy.spatial import ConvexHull, QhullError  # 0.1 s to import, needed only for large or thick pieces
 
     ys, xs = np.nonzero(ndimage.binary_fill_holes(own))
-    points = np.stack([ys, xs], axis=1)
-    corners = np.concatenate([points, points + [1, 0], points + [0, 1], points + [1, 1]])
+    points = np.concatenate([np.stack([ys, xs], axis=1) + d for d in ([0, 0], [1, 0], [0, 1], [1, 1])])
     try:
-        return float(len(points) / ConvexHull(corners).volume)
+        hull = ConvexHull(points)
     except QhullError:
-        return 1.0
-
-
-def _rectangularity(filled: np.ndarray) -> tuple[float, float]:
-    """A shape's area over that of the smallest rectangle, at any angle, round it (a frame, a sheet
-    or a box ~1, even with rounded corners; an oval, a 0, ~0.8), and that rectangle's short side
-    over its long side."""
-    from scipy.spatial import ConvexHull, QhullError
-
-    ys, xs = np.nonzero(filled)
-    corners = np.concatenate([np.stack([ys, xs], axis=1) + d for d in ([0, 0], [1, 0], [0, 1], [1, 1])])
-    try:
-        hull = corners[ConvexHull(corners).vertices].astype(np.float64)
-    except QhullError:
-        return 0.0, 0.0
+        return _Outline(1.0, 1.0, 0.0, 2)
+    corners = points[hull.vertices].astype(np.float64)  # counter-clockwise
     angles = np.radians(np.arange(0, 90, 2))
-    u = hull @ np.stack([np.cos(angles), np.sin(angles)])  # each corner along each direction
-    v = hull @ np.stack([-np.sin(angles), np.cos(angles)])
+    u = corners @ np.stack([np.cos(angles), np.sin(angles)])  # each corner along each direction
+    v = corners @ np.stack([-np.sin(angles), np.cos(angles)])
     sides = np.sort(np.stack([np.ptp(u, axis=0), np.ptp(v, axis=0)]), axis=0)
     k = int(np.argmin(sides[0] * sides[1]))
-    return float(len(ys) / (sides[0, k] * sides[1, k])), float(sides[0, k] / sides[1, k])
+    far = int(np.argmax(np.linalg.norm(corners - corners[0], axis=1)))  # two chains between far corners
+    tolerance = 0.03 * sides[1, k]
+    chains = (corners[: far + 1], np.concatenate([corners[far:], corners[:1]]))
+    count = sum(len(_straightened(chain, tolerance)) - 1 for chain in chains)
+    return _Outline(len(ys) / hull.volume, len(ys) / (sides[0, k] * sides[1, k]), sides[0, k] / sides[1, k], count)
+
+
+def _straightened(chain: np.ndarray, tolerance: float) -> list[int]:
+    """The corners of a polyline that stay when every run within `tolerance` of a straight line is
+    made straight (Douglas-Peucker): indices, first and last included."""
+    if len(chain) < 3:
+        return list(range(len(chain)))
+    a, b = chain[0], chain[-1]
+    (dy, dx), rel = b - a, chain - a
+    d = np.abs(dy * rel[:, 1] - dx * rel[:, 0]) / max(float(np.hypot(dy, dx)), 1e-9)  # distance from the line a-b
+    k = int(np.argmax(d))
+    if d[k] <= tolerance:
+        return [0, len(chain) - 1]
+    return _straightened(chain[: k + 1], tolerance)[:-1] + [k + i for i in _straightened(chain[k:], tolerance)]
 
 
 def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols) -> str | None:
@@ -308,14 +320,14 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
             return "edge"  # along the edge of a sheet or a shadow
     if border.any() and (own & border).sum() > 0.45 * border.sum():
         return "edge"  # much of the picture's border: a desk around a sheet, a window frame, a margin
-    if p.fill > 0.6 and p.thick > 0.45 * p.size and _solidity(own) > 0.9:
+    if p.fill > 0.6 and p.thick > 0.45 * p.size and _outline(own).solidity > 0.9:
         return "dot" if p.size < 0.1 * side else "blob"
-    if p.size > 0.3 * side and p.fill > 0.65 and p.thick > 0.4 * p.size and _solidity(own) > 0.85:
-        return "blob"  # a sheet of paper, a canvas, a sticky note: a large solid shape, perhaps with a digit in it
     if p.size > 0.3 * side and p.fill > 0.5:
-        rectangular, aspect = _rectangularity(ndimage.binary_fill_holes(own))
-        if rectangular > FRAME and aspect > 0.35:
-            return "blob"  # a sheet of paper or a sticky note, perhaps with a blob or a digit in it
+        shape = _outline(own)
+        if p.fill > 0.65 and p.thick > 0.4 * p.size and shape.solidity > 0.85:
+            return "blob"  # a sheet of paper, a canvas, a sticky note: a large solid shape, perhaps with a digit in it
+        if shape.aspect > 0.35 and (shape.rectangular > FRAME or (shape.solidity > 0.9 and shape.corners <= 6)):
+            return "blob"  # straight-sided: a sheet, a sticky note, a shadow's patch, perhaps with a digit in it
     ys, xs = np.nonzero(own)
     if len(ys) >= 3:
         cov = np.cov(np.stack([ys, xs]).astype(np.float64))
@@ -329,7 +341,7 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
                 return "edge"  # a straight edge running into the picture's border: a sheet's, a shadow's
     if p.size > 0.2 * side and p.fill < 0.5:
         filled = ndimage.binary_fill_holes(own)
-        if filled.sum() > 2 * p.area and _rectangularity(filled)[0] > FRAME:
+        if filled.sum() > 2 * p.area and _outline(own).rectangular > FRAME:
             return "frame"  # a box round a large hole, at any angle, its corners perhaps rounded
         corner = max(2, round(0.03 * min(p.height, p.width)))
         if all(
