@@ -91,9 +91,10 @@ def test_predictions_update_while_drawing_one_at_a_time_and_once_more_at_the_end
         pad,
         """const pad = document.getElementById('pad');
         window.log = {down: false, moves: 0, snapshots: [], inFlight: 0, maxInFlight: 0};
-        pad.addEventListener('pointerdown', () => { log.down = true; });
-        pad.addEventListener('pointermove', () => { log.moves++; });
-        pad.addEventListener('pointerup', () => { log.down = false; });
+        // captured on window: before the page's own handlers, which may send the drawing at once
+        window.addEventListener('pointerdown', () => { log.down = true; }, true);
+        window.addEventListener('pointermove', () => { log.moves++; }, true);
+        window.addEventListener('pointerup', () => { log.down = false; }, true);
         const toBlob = HTMLCanvasElement.prototype.toBlob;
         HTMLCanvasElement.prototype.toBlob = function (...a) { log.snapshots.push(log.down); return toBlob.apply(this, a); };
         const realFetch = window.fetch;

@@ -44,7 +44,7 @@ def read_right(family: str, seed: int = 0) -> int:
     "family, floor",
     [
         ("drawing", 8), ("dark", 8), ("tight", 9), ("lowres", 9), ("thick", 9), ("screen", 9), ("desk", 7),
-        ("lines", 7), ("grad", 8), ("dust", 8), ("exif", 8), ("shadow", 7),
+        ("lines", 8), ("grad", 8), ("dust", 8), ("exif", 8), ("shadow", 7),
     ],
 )  # fmt: skip
 def test_each_family_of_pictures_is_read(family, floor):
@@ -65,7 +65,7 @@ def test_a_number_photographed_is_read_digit_by_digit():
     assert read_right("number_apart_photo") >= 8
 
 
-@pytest.mark.parametrize("kind, floor", [("speck", 8), ("underline", 5), ("cap", 6)])
+@pytest.mark.parametrize("kind, floor", [("speck", 8), ("underline", 6), ("cap", 7)])
 def test_a_speck_an_underline_or_a_pen_cap_beside_a_digit_leaves_one_digit(kind, floor):
     assert read_right(f"beside_{kind}") >= floor
 
@@ -202,3 +202,13 @@ def test_a_sheet_seen_at_a_slant_on_a_dark_desk_is_not_a_digit():
     ImageDraw.Draw(im).polygon([(70, 40), (330, 60), (370, 270), (30, 250)], fill=(230, 228, 220))
     with pytest.raises(NoDigitError):
         digit_image.prepare(im)
+
+
+def test_a_patch_of_shadow_or_desk_is_not_taken_for_the_digit():
+    """Photos with a hard shadow or ruled paper, where a patch of shadow, desk or sheet is larger than
+    the digit: a patch is no pen stroke (deep in its middle, thin in its arms), so the digit is read.
+    Measured 50 of 60 (46 when patches may be digits)."""
+    items = own_digits.generate("shadow", 30, seed=5, first_index=0) + own_digits.generate(
+        "lines", 30, seed=5, first_index=0
+    )
+    assert sum(1 for item in items if (found := read(item)) is not None and min(found) >= 0.85) >= 48

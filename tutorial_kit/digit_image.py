@@ -228,6 +228,13 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
         box = (rows.start, cols.start, rows.stop, cols.stop)
         piece = _Piece(label, box, area, area / own.size, 2.0 * float(depth[rows, cols][own].max()))
         piece.why = _not_a_digit(piece, own, ink[rows, cols], border[rows, cols], side, peak, paper_edge, rows, cols)
+        if (
+            piece.why is None
+            and piece.size >= 0.5 * side
+            and piece.fill > 0.45  # strokes cover less of their box
+            and not _one_pen(np.where(own, depth[rows, cols], 0.0))
+        ):
+            piece.why = "edge" if _inside(piece, mask.shape) < 1 else "blob"  # a patch of desk, paper or shadow
         pieces.append(piece)
     for why in ("edge", "blob"):  # a sliver of the desk, a window or a blob, cut off by the threshold, is theirs
         big = [p.label for p in pieces if p.why == why]
@@ -263,6 +270,20 @@ def _on_paper(ink: np.ndarray, labels: np.ndarray, pieces: list[_Piece]) -> None
         dark = ring & (ink[y0:y1, x0:x1] >= 0.5) & ~plausible[y0:y1, x0:x1]
         if ring.any() and dark.sum() > NOT_ON_PAPER * ring.sum():
             p.why = "edge"
+
+
+PEN_SPREAD = 2.0  # a pen's strokes: the widest (90th percentile) at most this much wider than the median
+
+
+def _one_pen(depth: np.ndarray) -> bool:
+    """Whether a piece (its distance-to-paper map) is strokes of one pen, however thick — its
+    medial ridge about equally deep everywhere — rather than a patch of paper, desk or shadow
+    (deep in its middle, shallow in its arms)."""
+    ridge = (depth >= ndimage.maximum_filter(depth, 3)) & (depth > 1)
+    if ridge.sum() < 5:
+        return True
+    widths = depth[ridge]
+    return float(np.quantile(widths, 0.9)) <= PEN_SPREAD * float(np.median(widths))
 
 
 class _Outline(NamedTuple):
@@ -391,7 +412,7 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
             p.why is None
             and 0.45 * tall <= p.height <= 2.2 * tall
             and overlap >= 0.5 * min(tall, p.height)
-            and p.thick < 2.5 * max(anchor.thick, 1)
+            and p.thick < 4 * max(anchor.thick, 1)
         ):
             members.append(p)
         elif overlap > -0.3 * tall:
@@ -512,7 +533,13 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float):
         if (i, j) not in parts:
             piece = np.zeros_like(sub)
             piece[:, edges[i] : edges[j]] = sub[:, edges[i] : edges[j]]
-            if not 0.08 * height <= edges[j] - edges[i] <= 1.4 * height or piece.sum() < 0.03 * total:
+            inked = np.flatnonzero(piece.any(axis=1))
+            if (
+                not 0.08 * height <= edges[j] - edges[i] <= 1.4 * height
+                or piece.sum() < 0.03 * total
+                or inked.size == 0
+                or inked[-1] + 1 - inked[0] < 0.5 * height  # a 5's bar, a stroke's tail: not a digit of the row
+            ):
                 parts[i, j] = (np.inf, None, None)
             else:
                 im = _digit_image(sub_ink, piece)
