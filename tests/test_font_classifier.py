@@ -7,8 +7,16 @@ import numpy as np
 import pytest
 
 from helpers import TUTORIALS, assert_one_line_error, run_script
+from tutorial_kit import files
 from tutorial_kit.quiet_tf import tf
 from tutorials import font_classifier as fc
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Figures a test makes without saving them (saving closes them) are closed after it."""
+    yield
+    files.pyplot().close("all")
 
 
 def test_font_split_is_the_books_and_reproducible():
