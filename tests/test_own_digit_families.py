@@ -212,3 +212,19 @@ def test_a_patch_of_shadow_or_desk_is_not_taken_for_the_digit():
         "lines", 30, seed=5, first_index=0
     )
     assert sum(1 for item in items if (found := read(item)) is not None and min(found) >= 0.85) >= 48
+
+
+def test_a_faint_pencil_digit_on_unevenly_lit_paper_is_read():
+    """Ink only 30 % darker than its paper, the light falling off across the sheet: found against the
+    local paper (a floor on the local contrast that refuses more blank photos would lose these)."""
+    right = 0
+    for i in range(10):
+        paper = np.linspace(0.95, 0.6, 400)[None, :] * np.ones((300, 1))
+        digit = np.asarray(Image.fromarray(DIGITS.images[i]).resize((90, 90), Image.Resampling.BICUBIC)) / 255.0
+        paper[100:190, 150:240] *= 1 - 0.3 * digit
+        paper += np.random.default_rng(i).normal(0, 0.01, paper.shape)
+        prepared = digit_image.prepare(Image.fromarray((np.clip(paper, 0, 1) * 255).astype(np.uint8)))
+        right += (
+            len(prepared.images) == 1 and similarity(prepared.image, digit_shapes._as_drawn(DIGITS.images[i])) >= 0.85
+        )
+    assert right >= 9
