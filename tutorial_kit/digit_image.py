@@ -420,8 +420,8 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
         elif p.size >= 0.3 * tall and p.why is None:
             left_out.append(p)
     thinnest = min(p.thick for p in members)
-    for p in [p for p in members if p.thick > 1.7 * thinnest and p.fill > 0.6]:
-        members.remove(p)  # a pen, a pen cap: solid, far thicker than the digits' strokes
+    for p in [p for p in members if p.thick > 1.7 * thinnest and p.fill > 0.6 and not _holed(found, p)]:
+        members.remove(p)  # a pen, a pen cap: solid, far thicker than the digits' strokes (a bold 0 has a hole)
         left_out.append(p)
     members.sort(key=lambda p: p.box[1])
     digits = []
@@ -442,6 +442,12 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
         elif p.size >= 0.3 * tall and p.why is None:
             left_out.append(p)
     return digits, left_out
+
+
+def _holed(found: _Map, p: _Piece) -> bool:
+    """Whether a piece has a hole (a loop of a 0, 6, 8 or 9), which no pen cap has."""
+    own = found.labels[p.box[0] : p.box[2], p.box[1] : p.box[3]] == p.label
+    return int(ndimage.binary_fill_holes(own).sum()) > 1.05 * p.area
 
 
 def _inside(p: _Piece, shape: tuple[int, int]) -> float:
