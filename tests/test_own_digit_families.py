@@ -228,3 +228,17 @@ def test_a_faint_pencil_digit_on_unevenly_lit_paper_is_read():
             len(prepared.images) == 1 and similarity(prepared.image, digit_shapes._as_drawn(DIGITS.images[i])) >= 0.85
         )
     assert right >= 9
+
+
+def test_a_digit_broken_in_two_by_a_gap_is_read_as_one():
+    """A ruled line taken out, or a shadow's edge, can cut a digit into two pieces side by side: they
+    are one digit when together they look more like one than apart like two."""
+    right = 0
+    for i in range(20):
+        im = np.asarray(Image.fromarray(255 - DIGITS.images[i]).resize((280, 280), Image.Resampling.BICUBIC)).copy()
+        ink = np.flatnonzero((im < 128).any(axis=0))
+        middle = (ink[0] + ink[-1]) // 2
+        im[:, middle - 2 : middle + 2] = 255  # a white gap through the digit, top to bottom
+        prepared = digit_image.prepare(Image.fromarray(im))
+        right += len(prepared.images) == 1
+    assert right >= 15

@@ -580,6 +580,7 @@ def _read(found: _Map) -> _Reading | None:
     if row is None:
         return None
     digits, left_out = row
+    digits = _joined(found, digits)
     masks, images, costs = [], [], []
     enclosing = _enclosing(found, digits)
     for pieces in digits:
@@ -605,6 +606,29 @@ def _read(found: _Map) -> _Reading | None:
         mass,
         enclosing,
     )
+
+
+def _joined(found: _Map, digits: list[list[_Piece]]) -> list[list[_Piece]]:
+    """Neighbours that are one digit broken apart (by a ruled line taken out, a shadow's edge): two
+    pieces side by side are joined when together they look more like one digit than apart like two
+    (the split's rule, the other way round: each digit costs SEGMENT_COST, a wide one pays)."""
+
+    def cost(group):
+        mask = np.isin(found.labels, [p.label for p in group])
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        wider = max(0.0, (cols[-1] - cols[0] + 1) / (rows[-1] - rows[0] + 1) - 1.0)
+        return float(digit_shapes.strangeness(_digit_image(found.ink, mask)[None])[0]) + 2 * wider
+
+    out = [digits[0]]
+    for group in digits[1:]:
+        last = out[-1]
+        tall = max(p.height for p in last + group)
+        gap = min(p.box[1] for p in group) - max(p.box[3] for p in last)
+        if gap <= 0.15 * tall and cost(last + group) < cost(last) + cost(group) + SEGMENT_COST:
+            out[-1] = last + group
+        else:
+            out.append(group)
+    return out
 
 
 def _border_share(m: _Map) -> float:
