@@ -76,9 +76,12 @@ def serve(argv=None):
     server = draw_server.bind(args.host, args.port)  # a taken port is said before the model loads
     try:
         model = Model(args.as_published, args.checkpoint_dir, "--checkpoint-dir" in args.given)
-        if not model.trained_now:
-            prediction.say_model(model.saved)  # the line main.py --predict prints
-        draw_server.serve(server, model, browser=not args.no_browser)
+        try:
+            if not model.trained_now:
+                prediction.say_model(model.saved)  # the line main.py --predict prints
+            draw_server.serve(server, model, browser=not args.no_browser)
+        finally:
+            model.close()  # the session's threads end before the interpreter does
     finally:
         server.server_close()
     return 0
