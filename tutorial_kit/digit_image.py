@@ -18,6 +18,7 @@ then does what MNIST did to its digits:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -289,6 +290,7 @@ def _one_pen(depth: np.ndarray) -> bool:
 class _Outline(NamedTuple):
     """The shape of a piece, its holes filled."""
 
+    area: int  # its area, holes filled
     solidity: float  # its area over its convex hull's: a dot, a blob, a sheet ~1, most digits less
     rectangular: float  # its area over the tightest rectangle's, at any angle: a box ~1, an oval (a 0) ~0.8
     aspect: float  # that rectangle's short side over its long side
@@ -303,7 +305,7 @@ def _outline(own: np.ndarray) -> _Outline:
     try:
         hull = ConvexHull(points)
     except QhullError:
-        return _Outline(1.0, 1.0, 0.0, 2)
+        return _Outline(len(ys), 1.0, 1.0, 0.0, 2)
     corners = points[hull.vertices].astype(np.float64)  # counter-clockwise
     angles = np.radians(np.arange(0, 90, 2))
     u = corners @ np.stack([np.cos(angles), np.sin(angles)])  # each corner along each direction
@@ -314,7 +316,8 @@ def _outline(own: np.ndarray) -> _Outline:
     tolerance = 0.03 * sides[1, k]
     chains = (corners[: far + 1], np.concatenate([corners[far:], corners[:1]]))
     count = sum(len(_straightened(chain, tolerance)) - 1 for chain in chains)
-    return _Outline(len(ys) / hull.volume, len(ys) / (sides[0, k] * sides[1, k]), sides[0, k] / sides[1, k], count)
+    area = len(ys)
+    return _Outline(area, area / hull.volume, area / (sides[0, k] * sides[1, k]), sides[0, k] / sides[1, k], count)
 
 
 def _straightened(chain: np.ndarray, tolerance: float) -> list[int]:
@@ -341,10 +344,11 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
             return "edge"  # along the edge of a sheet or a shadow
     if border.any() and (own & border).sum() > 0.45 * border.sum():
         return "edge"  # much of the picture's border: a desk around a sheet, a window frame, a margin
-    if p.fill > 0.6 and p.thick > 0.45 * p.size and _outline(own).solidity > 0.9:
+    outline = functools.cache(lambda: _outline(own))  # measured once, and only when needed
+    if p.fill > 0.6 and p.thick > 0.45 * p.size and outline().solidity > 0.9:
         return "dot" if p.size < 0.1 * side else "blob"
     if p.size > 0.3 * side and p.fill > 0.5:
-        shape = _outline(own)
+        shape = outline()
         if p.fill > 0.65 and p.thick > 0.4 * p.size and shape.solidity > 0.85:
             return "blob"  # a sheet of paper, a canvas, a sticky note: a large solid shape, perhaps with a digit in it
         if shape.aspect > 0.35 and (shape.rectangular > FRAME or (shape.solidity > 0.9 and shape.corners <= 6)):
@@ -361,8 +365,7 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
             if (own & border).any() and p.size < 0.8 * side:
                 return "edge"  # a straight edge running into the picture's border: a sheet's, a shadow's
     if p.size > 0.2 * side and p.fill < 0.5:
-        filled = ndimage.binary_fill_holes(own)
-        if filled.sum() > 2 * p.area and _outline(own).rectangular > FRAME:
+        if outline().area > 2 * p.area and outline().rectangular > FRAME:
             return "frame"  # a box round a large hole, at any angle, its corners perhaps rounded
         corner = max(2, round(0.03 * min(p.height, p.width)))
         if all(
@@ -580,13 +583,11 @@ def _read(found: _Map) -> _Reading | None:
     if row is None:
         return None
     digits, left_out = row
-    digits = _joined(found, digits)
+    digits = _joined(found, [(group, _as_digit(found, group)) for group in digits])
     masks, images, costs = [], [], []
-    enclosing = _enclosing(found, digits)
-    for pieces in digits:
-        mask = np.isin(found.labels, [p.label for p in pieces])
-        image = _digit_image(found.ink, mask)
-        split = _split(found.ink, mask, image, float(digit_shapes.strangeness(image[None])[0]))
+    enclosing = _enclosing(found, [group for group, _ in digits])
+    for _, (mask, image, strangeness) in digits:
+        split = _split(found.ink, mask, image, strangeness)
         masks += split[0]
         images.append(split[1])
         costs.append(split[2])
@@ -595,7 +596,7 @@ def _read(found: _Map) -> _Reading | None:
         notes.append(
             f"{len(left_out)} other mark{'s' if len(left_out) > 1 else ''} left out: one row of digits is read"
         )
-    anchor = max((p for d in digits for p in d), key=lambda p: p.area)
+    anchor = max((p for group, _ in digits for p in group), key=lambda p: p.area)
     mass = max(float(found.ink[mask].sum()) for mask in masks) * found.scale
     return _Reading(
         masks,
@@ -608,26 +609,35 @@ def _read(found: _Map) -> _Reading | None:
     )
 
 
-def _joined(found: _Map, digits: list[list[_Piece]]) -> list[list[_Piece]]:
+def _as_digit(found: _Map, group: list[_Piece]) -> tuple[np.ndarray, np.ndarray, float]:
+    """Pieces read as one digit: their mask, its 28×28 and how strange it looks."""
+    mask = np.isin(found.labels, [p.label for p in group])
+    image = _digit_image(found.ink, mask)
+    return mask, image, float(digit_shapes.strangeness(image[None])[0])
+
+
+def _joined(found: _Map, digits: list[tuple[list[_Piece], tuple]]) -> list[tuple[list[_Piece], tuple]]:
     """Neighbours that are one digit broken apart (by a ruled line taken out, a shadow's edge): two
     pieces side by side are joined when together they look more like one digit than apart like two
-    (the split's rule, the other way round: each digit costs SEGMENT_COST, a wide one pays)."""
+    (the split's rule, the other way round: each digit costs SEGMENT_COST, a wide one pays).
+    `digits`: each group of pieces with its _as_digit."""
 
-    def cost(group):
-        mask = np.isin(found.labels, [p.label for p in group])
+    def cost(read):
+        mask, _, strangeness = read
         rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-        wider = max(0.0, (cols[-1] - cols[0] + 1) / (rows[-1] - rows[0] + 1) - 1.0)
-        return float(digit_shapes.strangeness(_digit_image(found.ink, mask)[None])[0]) + 2 * wider
+        return strangeness + 2 * max(0.0, (cols[-1] - cols[0] + 1) / (rows[-1] - rows[0] + 1) - 1.0)
 
     out = [digits[0]]
-    for group in digits[1:]:
-        last = out[-1]
+    for group, read in digits[1:]:
+        last, last_read = out[-1]
         tall = max(p.height for p in last + group)
         gap = min(p.box[1] for p in group) - max(p.box[3] for p in last)
-        if gap <= 0.15 * tall and cost(last + group) < cost(last) + cost(group) + SEGMENT_COST:
-            out[-1] = last + group
-        else:
-            out.append(group)
+        if gap <= 0.15 * tall:
+            both = _as_digit(found, last + group)
+            if cost(both) < cost(last_read) + cost(read) + SEGMENT_COST:
+                out[-1] = (last + group, both)
+                continue
+        out.append((group, read))
     return out
 
 

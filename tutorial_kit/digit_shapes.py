@@ -28,10 +28,15 @@ ACCEPT = 0.99  # the threshold passes this share of MNIST's test digits (prepare
 def _as_drawn(x28: np.ndarray) -> np.ndarray:
     """An MNIST digit the way prepare() makes one of a drawing: upscaled 4× smoothly, its ink
     against the paper's tone, MNIST's recipe (crop, fit into 20×20, centre of mass)."""
+    return _drawn(Image.fromarray(255 - x28, mode="L").resize((112, 112), Image.Resampling.BICUBIC))
+
+
+def _drawn(im: Image.Image) -> np.ndarray:
+    """A clean picture of one digit (L, dark on white) made the 28×28 prepare() makes of a drawing:
+    its ink against the paper's one tone, MNIST's recipe."""
     from tutorial_kit import digit_image  # digit_image imports this module
 
-    big = Image.fromarray(255 - x28, mode="L").resize((112, 112), Image.Resampling.BICUBIC)
-    ink, _, level, _ = digit_image._global_ink(np.asarray(big, np.float32) / 255.0)
+    ink, _, level, _ = digit_image._global_ink(np.asarray(im, np.float32) / 255.0)
     return digit_image._digit_image(ink, ink > level)
 
 
@@ -40,8 +45,6 @@ def _printed(digit: int, count: int, seed: int = 0) -> np.ndarray:
     bold, italic), a little turned and stretched, prepared as a drawing is."""
     import matplotlib
     from PIL import ImageDraw, ImageFont
-
-    from tutorial_kit import digit_image
 
     fonts = sorted(
         p for p in (Path(matplotlib.get_data_path()) / "fonts" / "ttf").glob("*.ttf")
@@ -55,8 +58,7 @@ def _printed(digit: int, count: int, seed: int = 0) -> np.ndarray:
         ImageDraw.Draw(im).text((80, 80), str(digit), font=font, fill=0, anchor="mm")
         im = im.rotate(rng.uniform(-8, 8), Image.Resampling.BICUBIC, fillcolor=255)
         im = im.resize((round(160 * rng.uniform(0.8, 1.2)), 160), Image.Resampling.BICUBIC)
-        ink, _, level, _ = digit_image._global_ink(np.asarray(im, np.float32) / 255.0)
-        out.append(digit_image._digit_image(ink, ink > level))
+        out.append(_drawn(im))
     return np.stack(out)
 
 
