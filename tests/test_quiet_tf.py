@@ -78,23 +78,3 @@ def test_help_and_flag_errors_answer_before_tensorflow_is_imported():
     assert answers[0][1].startswith("usage: ") and answers[4][1].startswith("usage: ")
     assert all(err.startswith("error: ") for code, _, err, _ in answers if code == 2)
     assert not any(imported for *_, imported in answers)  # TensorFlow's 4 s import was never paid
-
-
-KERAS_LATER = """
-import sys
-from tutorial_kit.quiet_tf import tf
-
-tf.Graph()
-loaded = "keras" in sys.modules
-import keras
-
-adam = tf.keras.optimizers.Adam(0.01)
-print(loaded, type(adam).__name__, isinstance(adam, keras.optimizers.Optimizer), sys.modules["keras.src.optimizers"] is not None)
-"""
-
-
-def test_keras_is_not_loaded_by_the_import_of_tensorflow_and_still_works_afterwards():
-    """main.py never uses Keras: TensorFlow's eager load of Keras' optimizers is skipped, not broken."""
-    result = run_script("-c", KERAS_LATER, timeout=300)
-    assert result.returncode == 0 and result.stderr == "", result.stderr
-    assert result.stdout.split() == ["False", "Adam", "True", "True"]

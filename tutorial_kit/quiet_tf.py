@@ -5,11 +5,8 @@ absl::InitializeLog()") that no log-level variable silences, and tf.compat.v1 co
 deprecation notices ("Instructions for updating"). The tutorials' terminal output is the article's
 lines only, so this module hides all of that once, before TensorFlow can print anything.
 
-`tf` stands for the module: the import (about 3 s) happens at its first attribute, `tf.Graph`, so
+`tf` stands for the module: the import (about 4 s) happens at its first attribute, `tf.Graph`, so
 `--help` and a bad flag answer at once, while the scripts keep their one readable import line.
-TensorFlow's own import also loads Keras' optimizers "eagerly" (about 0.5 s) in a `try` that skips
-them when they cannot be imported; they are skipped here and load with Keras, at `import keras` or
-the first `tf.keras`, so the graph-mode scripts (main.py's `--predict`) do not pay for Keras.
 """
 
 import functools
@@ -22,7 +19,6 @@ import warnings
 from tutorial_kit.files import stderr_captured
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ INFO/WARNING/ERROR logs after start-up
-_KERAS_OPTIMIZERS = "keras.src.optimizers"  # imported by tensorflow/__init__.py unless it is None in sys.modules
 
 
 @functools.cache
@@ -31,12 +27,7 @@ def tensorflow() -> types.ModuleType:
     try:
         with stderr_captured(), warnings.catch_warnings():  # the start-up lines are written by C++, not Python
             warnings.simplefilter("ignore")
-            deferred = sys.modules.setdefault(_KERAS_OPTIMIZERS, None) is None
-            try:
-                import tensorflow
-            finally:
-                if deferred:
-                    del sys.modules[_KERAS_OPTIMIZERS]  # importable again, with Keras
+            import tensorflow
     except ImportError as exc:  # pragma: no cover - only without the requirements installed
         print(f"error: cannot import TensorFlow ({exc}); run: pip install -r requirements.txt", file=sys.stderr)
         sys.exit(2)
