@@ -24,12 +24,11 @@ DEFAULT_PORT = 8000
 
 class Model:
     """main.py's network with its saved weights (trained first, with the article's parameters, when
-    there are none), loaded once; one `sess.run` at a time."""
+    there are none), loaded once; one prediction at a time."""
 
     def __init__(self, as_published: bool = False, checkpoint_dir: Path = files.CHECKPOINTS, must_exist: bool = False):
-        self.net, self.sess, self.saved, self.trained_now = main.load_or_train(
-            as_published, checkpoint_dir, checkpoint_dir_given=must_exist
-        )
+        self.model = main.load_or_train(as_published, checkpoint_dir, checkpoint_dir_given=must_exist)
+        self.saved, self.trained_now = self.model.saved, self.model.trained_now
         self.lock = threading.Lock()
         self.probabilities(np.zeros((28, 28), np.float32))  # the first run is the slow one
 
@@ -37,14 +36,14 @@ class Model:
         return self.saved.description()
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
-        """Ten probabilities for one 28×28, or a row of them for each of several, in one sess.run."""
+        """Ten probabilities for one 28×28, or a row of them for each of several, in one run of the network."""
         with self.lock:
-            p = main.predict(self.net, self.sess, images)
+            p = self.model.probabilities(images)
         return p[0] if np.ndim(images) == 2 else p
 
     def close(self):
         with self.lock:  # never under a running prediction
-            self.sess.close()
+            self.model.close()
 
 
 def parse_args(argv=None):
@@ -81,7 +80,7 @@ def serve(argv=None):
                 prediction.say_model(model.saved)  # the line main.py --predict prints
             draw_server.serve(server, model, browser=not args.no_browser)
         finally:
-            model.close()  # the session's threads end before the interpreter does
+            model.close()  # a session's threads (a model trained now) end before the interpreter does
     finally:
         server.server_close()
     return 0

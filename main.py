@@ -14,6 +14,8 @@ the output; 3. `learning_rate` actually used; 4. the image prepared like MNIST's
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -186,13 +188,13 @@ def architecture(as_published):
 
 
 class Model(NamedTuple):
-    """A network ready to predict: its graph, its session (close it), which saved model it is, and
-    whether this run trained it."""
+    """A network ready to predict: probabilities(rows of 784) -> ten probabilities each, which saved
+    model it is, whether this run trained it; close() when done."""
 
-    net: Graph
-    sess: Any
+    probabilities: Callable[[np.ndarray], np.ndarray]
     saved: SavedModel
     trained_now: bool
+    close: Callable[[], None]
 
 
 def load_or_train(
@@ -212,13 +214,18 @@ def load_or_train(
     dry_run: bool = False,
     checkpoint_dir_given: bool = False,
 ) -> Model:
-    """The saved model when `use_saved` (--predict, draw.py) finds one, in a graph without training
-    ops; otherwise Steps 2, 4 and 5: the data, the graph, training, the test accuracy, the model saved.
+    """The saved model when `use_saved` (--predict, draw.py) finds one, in NumPy (no TensorFlow to
+    import: tutorial_kit/saved_network.py), or for a model saved before that, in a graph without
+    training ops; otherwise Steps 2, 4 and 5: the data, the graph, training, the test accuracy, the model saved.
     `checkpoint_dir_given`: the folder was named, so a missing one is an error, not a new folder."""
     arch = architecture(as_published)
     saved = checkpoints.to_use(checkpoint_dir, arch, use_saved, retrain, must_exist=checkpoint_dir_given)
     training = saved is None
-    if training:
+    if not training:
+        network = checkpoints.load_network(saved)
+        if network is not None:
+            return Model(network.probabilities, saved, trained_now=False, close=lambda: None)
+    else:
         checkpoints.check_writable(checkpoint_dir, arch)
         mnist = import_mnist(data_dir, seed)  # Step 2
     net = build_graph(as_published, learning_rate, seed, summaries=log_dir is not None, training=training)  # Step 4
@@ -227,13 +234,13 @@ def load_or_train(
         with net.graph.as_default(), sess.as_default():  # graph mode, as inside `with Session(...)`
             if not training:
                 checkpoints.restore(net.saver, sess, saved)
-                return Model(net, sess, saved, trained_now=False)
+                return Model(functools.partial(predict, net, sess), saved, trained_now=False, close=sess.close)
             sess.run(net.init)  # Step 5
             with TrainingLog(log_dir, net.graph, arch) as log:
                 train(net, sess, mnist, iterations, batch_size, dropout, log)
             test_accuracy = test(net, sess, mnist)
             print("\nAccuracy on test set:", test_accuracy)
-            saved, better = checkpoints.save(net.saver, sess, checkpoint_dir, arch, test_accuracy, iterations)
+            saved, better = checkpoints.save(net, sess, checkpoint_dir, arch, test_accuracy, iterations)
         if dry_run:  # the model goes with the temporary folder: nothing to try it with afterwards
             print("Dry run: the model was saved in a temporary folder, removed at exit (python main.py keeps one).")
         else:
@@ -242,7 +249,7 @@ def load_or_train(
     except BaseException:
         sess.close()
         raise
-    return Model(net, sess, saved, trained_now=True)
+    return Model(functools.partial(predict, net, sess), saved, trained_now=True, close=sess.close)
 
 
 def parse_args(argv=None):
@@ -278,10 +285,12 @@ def main(argv=None):
         dry_run=args.dry_run,
         checkpoint_dir_given="--checkpoint-dir" in args.given,
     )
-    with model.sess:  # Step 6
+    try:  # Step 6
         if not model.trained_now:
             prediction.say_model(model.saved, args.training_flags_given)
-        probabilities = predict(model.net, model.sess, prediction.stack(images))
+        probabilities = model.probabilities(prediction.stack(images))
+    finally:
+        model.close()
     return prediction.report_all(images, probabilities, args.predict is None, len(args.predict or [TEST_IMAGE]))
 
 

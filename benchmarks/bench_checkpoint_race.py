@@ -34,7 +34,7 @@ def save_loop(folder: Path, stop: Path) -> None:
     with tf.compat.v1.Session(graph=net.graph) as sess:
         sess.run(net.init)
         while not stop.exists():
-            checkpoints.save(net.saver, sess, folder, FIXED, 0.9, iterations=1)
+            checkpoints.save(net, sess, folder, FIXED, 0.9, iterations=1)
             saves += 1
             if saves == 1:
                 print("saving", flush=True)

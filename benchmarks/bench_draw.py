@@ -8,7 +8,7 @@ size the page sends for one digit whatever the screen (and 560×560 for comparis
 numbers of four writers' digits in a row, apart and close (tests/own_digits.py's number_layers),
 on 840×280, the size the page sends in its number mode (the issue's target: an answer in ≤ 100 ms).
 For each: the median and 99th percentile of digit_image.prepare on the PNG bytes, of the network's
-`sess.run`s (one per digit), and of a whole POST /predict to a draw.py server on a free loopback
+runs (one per digit), and of a whole POST /predict to a draw.py server on a free loopback
 port (one request at a time, as the page sends them), and how many were read exactly.
 """
 
@@ -88,7 +88,7 @@ def measure(title, pngs, answers, model, connection):
             prepared, seconds = timed(draw_server.prepare_drawing, body)
             prepare.append(seconds)
             start = time.perf_counter()
-            model.probabilities(prepared.images)  # every digit in one sess.run, as the server does
+            model.probabilities(prepared.images)  # every digit in one run, as the server does
             run.append(time.perf_counter() - start)
         except Exception:  # no digit found: the POST below answers 422 and counts as a miss
             pass
@@ -100,7 +100,7 @@ def measure(title, pngs, answers, model, connection):
     size = np.mean([len(b) for b in pngs]) / 1024
     print(f"\n{title} ({size:.0f} KB on average), {len(pngs)} of them:")
     print(f"  digit_image.prepare   {figures(prepare)}")
-    print(f"  sess.run (each digit) {figures(run)}")
+    print(f"  network (each digit)  {figures(run)}")
     print(f"  POST /predict         {figures(whole)}   (read exactly: {right / len(pngs):.1%})")
 
 

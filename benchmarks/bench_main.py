@@ -7,7 +7,7 @@ For each configuration, in a fresh process: seconds to import TensorFlow, load M
 graph, train, evaluate the test set, and in total; training examples/s and GFLOP/s against this
 machine's measured matmul peak; peak memory. Then whole-command wall times: `python main.py --help`
 (answered before TensorFlow is imported), `python main.py`, `--as-published`, and `--predict
-test_img.png` with the model the full run saved (no training ops are built), one full run and one
+test_img.png` with the model the full run saved (in NumPy: TensorFlow is not imported), one full run and one
 prediction after the other, repeated, with the ratio of each pair (the target: at most 0.5).
 
     python benchmarks/bench_main.py --commands-only   # only the whole commands

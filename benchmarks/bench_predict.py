@@ -127,7 +127,7 @@ def main():
         photo((400 + i % 7 * 50, 300 + i % 5 * 40), seed=i).save(many / f"digit-{i:04d}.jpg", quality=85)
     wall, rss = run(["--predict", *sorted(many.iterdir()), "--checkpoint-dir", checkpoint_dir])
     print(f"1,000 photos of 0.1-0.2 MP in one --predict call: {wall:.1f} s ({wall / 1000 * 1000:.0f} ms a file "
-          f"with TensorFlow's import), peak RSS {rss:.0f} MiB")  # fmt: skip
+          f"with the start-up), peak RSS {rss:.0f} MiB")  # fmt: skip
     shutil.rmtree(work)
 
 

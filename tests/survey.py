@@ -31,7 +31,6 @@ import own_digits  # noqa: E402
 import main  # noqa: E402
 from helpers import run_script  # noqa: E402
 from tutorial_kit import checkpoints  # noqa: E402
-from tutorial_kit.quiet_tf import tf  # noqa: E402
 
 SHARED_SCORE = ROOT.parent / "shared" / "owndigits" / "score.py"
 PREDICTION = re.compile(r"^Prediction for (.+?): (\d+)\b")
@@ -61,15 +60,17 @@ def verdict(name: str, answer: str | None, said: dict[str, str], errors: list[st
 def ceilings(items, checkpoint_dir: Path) -> list[bool | None]:
     """For each item, whether the network reads all its MNIST digits right when fed them raw (None: no MNIST digit)."""
     images, labels = own_digits.mnist_test()
-    net = main.build_graph()
     saved = checkpoints.latest(checkpoint_dir, main.architecture(False))
     if saved is None:
         raise SystemExit(f"error: no saved model in {checkpoint_dir}: train one with python main.py --checkpoint-dir")
+    saved.release()
     used = sorted({i for item in items for i in item.indices})
-    with tf.compat.v1.Session(graph=net.graph) as sess:
-        checkpoints.restore(net.saver, sess, saved)
-        print(f"Model: {saved.description()}")
-        guesses = main.predict(net, sess, images[used] / 255.0).argmax(1) if used else []
+    model = main.load_or_train(checkpoint_dir=checkpoint_dir, use_saved=True)
+    try:
+        print(f"Model: {model.saved.description()}")
+        guesses = model.probabilities(images[used] / 255.0).argmax(1) if used else []
+    finally:
+        model.close()
     right = {i: guesses[k] == labels[i] for k, i in enumerate(used)}
     return [all(right[i] for i in item.indices) if item.indices else None for item in items]
 

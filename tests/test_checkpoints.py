@@ -39,7 +39,7 @@ def save(folder, arch=FIXED, accuracy=0.9, seed=1):
     """Save a freshly initialised network; returns (SavedModel, better, its probabilities on IMAGES)."""
     net = main.build_graph(as_published=arch["as_published"], seed=seed)
     with session(net) as sess:
-        saved, better = checkpoints.save(net.saver, sess, folder, arch, accuracy, iterations=1)
+        saved, better = checkpoints.save(net, sess, folder, arch, accuracy, iterations=1)
         return saved, better, sess.run(net.probabilities, {net.X: IMAGES})
 
 
@@ -48,6 +48,33 @@ def restored_probabilities(folder, arch=FIXED):
     with session(net, init=False) as sess:
         checkpoints.restore(net.saver, sess, checkpoints.latest(folder, arch))
         return sess.run(net.probabilities, {net.X: IMAGES})
+
+
+def saved_network_probabilities(folder, arch=FIXED):
+    network = checkpoints.load_network(checkpoints.latest(folder, arch))
+    return network.probabilities(IMAGES)
+
+
+@pytest.mark.parametrize("arch", [FIXED, PUBLISHED], ids=["fixed", "as-published"])
+def test_the_numpy_network_answers_as_the_session_does(tmp_path, arch):
+    """--predict and draw.py read weights.npz and predict in NumPy: the same probabilities as the graph."""
+    _, _, expected = save(tmp_path, arch)
+    images = np.concatenate([IMAGES, np.eye(784, dtype=np.float32)[:50] * 3])  # and some large activations
+    net = main.build_graph(as_published=arch["as_published"], seed=99)
+    with session(net, init=False) as sess:
+        checkpoints.restore(net.saver, sess, checkpoints.latest(tmp_path, arch))
+        from_graph = sess.run(net.probabilities, {net.X: images})
+    from_numpy = checkpoints.load_network(checkpoints.latest(tmp_path, arch)).probabilities(images)
+    assert from_numpy.shape == (55, 10) and from_numpy.dtype == np.float32
+    np.testing.assert_allclose(from_numpy, from_graph, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(from_numpy[:5], expected, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(from_numpy[:5], from_numpy[:5].mean(axis=0))  # not a constant answer
+
+
+def test_a_model_saved_before_weights_npz_has_no_numpy_network(tmp_path):
+    saved, _, _ = save(tmp_path)
+    (saved.folder / "weights.npz").unlink()
+    assert checkpoints.load_network(checkpoints.latest(tmp_path, FIXED)) is None
 
 
 def test_round_trip_gives_identical_predictions(tmp_path):
@@ -105,7 +132,7 @@ def test_an_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch
     with session(net) as sess:
         monkeypatch.setattr(net.saver, "save", interrupted_save)
         with pytest.raises(KeyboardInterrupt):
-            checkpoints.save(net.saver, sess, tmp_path, FIXED, 0.99, iterations=1)
+            checkpoints.save(net, sess, tmp_path, FIXED, 0.99, iterations=1)
     assert (tmp_path / "latest-fixed.json").read_text() == pointer
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".lock") == ["latest-fixed.json", good.folder.name]
     np.testing.assert_array_equal(restored_probabilities(tmp_path), expected)
@@ -139,7 +166,7 @@ def test_two_runs_saving_at_once_leave_a_complete_model(tmp_path, monkeypatch):
         net = main.build_graph(seed=seed)
         with session(net) as sess:
             net.saver.save = slow_save(net.saver.save)
-            results[name] = checkpoints.save(net.saver, sess, tmp_path, FIXED, 0.9, iterations=1)[0]
+            results[name] = checkpoints.save(net, sess, tmp_path, FIXED, 0.9, iterations=1)[0]
             results[name + " probabilities"] = sess.run(net.probabilities, {net.X: IMAGES})
 
     a = threading.Thread(target=run, args=("A", 1), name="A")
@@ -173,10 +200,22 @@ def test_a_damaged_pointer_is_one_line(tmp_path, content):
         checkpoints.latest(tmp_path, FIXED)
 
 
-def test_damaged_weights_name_the_folder_and_say_retrain(tmp_path):
+@pytest.mark.parametrize("damage", ["cut short", "one byte changed", "other sizes", "tensorflow's data (older model)"])
+def test_damaged_weights_name_the_folder_and_say_retrain(tmp_path, damage):
     saved, _, _ = save(tmp_path)
-    data = next(saved.folder.glob("model.data-*"))
-    data.write_bytes(data.read_bytes()[:100])
+    arrays = saved.folder / "weights.npz"
+    if damage == "cut short":
+        arrays.write_bytes(arrays.read_bytes()[:5000])
+    elif damage == "one byte changed":
+        content = bytearray(arrays.read_bytes())
+        content[len(content) // 2] ^= 0xFF
+        arrays.write_bytes(bytes(content))
+    elif damage == "other sizes":
+        np.savez(arrays, **{f"w{i}": np.zeros((3, 3)) for i in range(4)}, **{f"b{i}": np.zeros(3) for i in range(4)})
+    else:
+        arrays.unlink()
+        data = next(saved.folder.glob("model.data-*"))
+        data.write_bytes(data.read_bytes()[:100])
     result = run_script(MAIN, "--predict", ROOT / "test_img.png", "--checkpoint-dir", tmp_path)
     line = assert_one_line_error(result, saved.folder.name, "damaged or incomplete", "--retrain")
     assert "Graph execution" not in line and line.endswith("train a new model")
@@ -325,7 +364,7 @@ def test_a_reader_racing_a_save_loop_is_never_told_damaged(tmp_path):
         with session(net) as sess:
             while not stop.is_set():
                 try:
-                    checkpoints.save(net.saver, sess, tmp_path, FIXED, 0.9, iterations=1)
+                    checkpoints.save(net, sess, tmp_path, FIXED, 0.9, iterations=1)
                 except CheckpointError as exc:
                     errors.append(f"save: {exc}")
                     return
@@ -385,7 +424,7 @@ def hang(sess, path, **kwargs):
 net.saver.save = hang
 with tf.compat.v1.Session(graph=net.graph) as sess:
     sess.run(net.init)
-    checkpoints.save(net.saver, sess, Path(sys.argv[1]), main.architecture(False), 0.9, iterations=1)
+    checkpoints.save(net, sess, Path(sys.argv[1]), main.architecture(False), 0.9, iterations=1)
 """
 
 
@@ -453,7 +492,7 @@ def test_a_full_disk_is_said_in_words_and_the_new_folder_removed(tmp_path, monke
 
         monkeypatch.setattr(Path, "write_text", full_disk)
     with session(net) as sess, pytest.raises(CheckpointError) as info:
-        checkpoints.save(net.saver, sess, tmp_path, FIXED, 0.99, iterations=1)
+        checkpoints.save(net, sess, tmp_path, FIXED, 0.99, iterations=1)
     monkeypatch.undo()
     message = str(info.value)
     assert message.startswith("cannot save the model") and "(no space left on device); free some space" in message

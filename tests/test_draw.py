@@ -10,7 +10,6 @@ import socket
 import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -21,6 +20,7 @@ from browser import DRAW, DrawServer
 from drawing import SEVEN, draw_digit
 from helpers import assert_one_line_error, run_script
 from tutorial_kit import digit_image, draw_server
+from tutorial_kit.saved_network import SavedNetwork
 
 
 @pytest.fixture(scope="module")
@@ -232,21 +232,21 @@ def test_draw_parses_only_its_own_flags_and_loads_through_main():
     assert args.given == ["--port", "--as-published"]
 
 
-def test_the_models_graph_has_no_training_ops(trained):
+def test_the_model_is_the_saved_network_in_numpy(trained):
     model = draw.Model(checkpoint_dir=trained[0])
     try:
-        types = {op.type for op in model.net.graph.get_operations()}
-        assert "ResourceApplyAdam" not in types and "SoftmaxCrossEntropyWithLogits" not in types
+        assert isinstance(model.model.probabilities.__self__, SavedNetwork)  # no TensorFlow session to hold
         assert model.probabilities(np.zeros((28, 28), np.float32)).shape == (10,)
+        assert model.probabilities(np.zeros((3, 28, 28), np.float32)).shape == (3, 10)
     finally:
         model.close()
 
 
-def test_one_session_run_at_a_time():
+def test_one_prediction_at_a_time():
     running, most = [0], [0]
 
-    class Session:
-        def run(self, fetches, feed_dict):
+    class Network:
+        def probabilities(self, images):
             running[0] += 1
             most[0] = max(most[0], running[0])
             time.sleep(0.02)
@@ -254,7 +254,7 @@ def test_one_session_run_at_a_time():
             return np.full((1, 10), 0.1)
 
     model = draw.Model.__new__(draw.Model)
-    model.net, model.sess, model.lock = SimpleNamespace(probabilities=None, X=None), Session(), threading.Lock()
+    model.model, model.lock = Network(), threading.Lock()
     threads = [threading.Thread(target=model.probabilities, args=(np.zeros((28, 28)),)) for _ in range(6)]
     for t in threads:
         t.start()

@@ -5,6 +5,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -353,17 +354,36 @@ def test_photos_and_screenshots_are_read_as_their_clean_drawings(trained, tmp_pa
 TRAINING_OPS = {"ResourceApplyAdam", "SoftmaxCrossEntropyWithLogits", "ArgMax"}
 
 
-def test_a_saved_model_is_used_in_a_graph_without_training_ops(trained):
-    """--predict and draw.py: no loss, no gradients, no Adam (they cost about 0.3 s and are never run)."""
-    model = main.load_or_train(checkpoint_dir=trained[0], use_saved=True)
-    with model.sess:
-        assert not model.trained_now and model.saved.folder.parent == trained[0]
-        ops = model.net.graph.get_operations()
+def test_a_saved_model_predicts_without_importing_tensorflow(trained):
+    """--predict and draw.py: the saved weights in NumPy; TensorFlow's import (~3 s) is never paid."""
+    code = (
+        "import sys, numpy as np, main\n"
+        f"model = main.load_or_train(checkpoint_dir=main.Path({str(trained[0])!r}), use_saved=True)\n"
+        "p = model.probabilities(np.zeros((2, 784), np.float32))\n"
+        "print(model.trained_now, p.shape, round(float(p.sum()), 4), 'tensorflow' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["False", "(2,", "10)", "2.0", "False"], result.stdout + result.stderr
+
+
+def test_a_model_saved_before_weights_npz_is_used_in_a_graph_without_training_ops(trained, tmp_path):
+    """Such a model is restored into TensorFlow: no loss, no gradients, no Adam (about 0.3 s, never run)."""
+    old = tmp_path / "old"
+    shutil.copytree(trained[0], old)
+    for arrays in old.glob("*/weights.npz"):
+        arrays.unlink()
+    model = main.load_or_train(checkpoint_dir=old, use_saved=True)
+    try:
+        assert not model.trained_now and model.saved.folder.parent == old
+        net, sess = model.probabilities.args
+        ops = net.graph.get_operations()
         assert not {op.type for op in ops} & TRAINING_OPS
         assert not [op.name for op in ops if "gradients" in op.name or "Adam" in op.name]
-        assert model.net.Y is None and model.net.train_step is None and model.net.accuracy is None
-        p = main.predict(model.net, model.sess, np.zeros((2, 784), np.float32))
+        assert net.Y is None and net.train_step is None and net.accuracy is None
+        p = model.probabilities(np.zeros((2, 784), np.float32))
         assert p.shape == (2, 10) and np.allclose(p.sum(axis=1), 1, atol=1e-5)
+    finally:
+        model.close()
     trained_graph = {op.type for op in main.build_graph().graph.get_operations()}
     assert TRAINING_OPS <= trained_graph  # the training graph has them: the test above can fail
 

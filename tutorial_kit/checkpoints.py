@@ -4,7 +4,7 @@ Layout of the checkpoint folder (default `checkpoints/`), one model of each kind
 
     latest-fixed.json          -> which folder holds the latest fixed network
     latest-as-published.json   -> the same for the article's network (--as-published)
-    model-fixed-<time>-<id>/   model.index, model.data-*, manifest.json
+    model-fixed-<time>-<id>/   model.index, model.data-*, weights.npz, manifest.json
 
 A model is written into a hidden `.saving-*` folder, and only when complete is it renamed and the
 pointer switched, under the writers' lock (`.lock`): Ctrl-C, a crash or a second run saving at the
@@ -35,6 +35,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tutorial_kit import saved_network
 from tutorial_kit.errors import CheckpointError, PathError, UsageError
 from tutorial_kit.files import (
     CHECKPOINTS,
@@ -47,6 +48,7 @@ from tutorial_kit.files import (
     why_not_writable,
 )
 from tutorial_kit.files import kind as path_kind
+from tutorial_kit.saved_network import SavedNetwork
 
 # TensorFlow is imported where it is used (restore, save): the --checkpoint-dir flag is checked without it.
 
@@ -308,6 +310,23 @@ def _checked_model(folder: Path) -> SavedModel:
         raise CheckpointError(f"{display_path(folder / 'manifest.json')} is damaged; {RETRAIN}") from None
 
 
+def _damaged(folder: Path) -> CheckpointError:
+    return CheckpointError(f"the model files in {display_path(folder)} are damaged or incomplete; {RETRAIN}")
+
+
+def load_network(model: SavedModel) -> SavedNetwork | None:
+    """The saved weights as NumPy arrays, to predict without TensorFlow (saved_network), then the
+    model released; None for a model saved before weights.npz existed (restore it instead)."""
+    try:
+        return saved_network.load(model.folder, model.arch)
+    except PathError as exc:
+        raise CheckpointError(f"{exc}; {RETRAIN}") from None
+    except saved_network.Damaged:
+        raise _damaged(model.folder) from None
+    finally:
+        model.release()
+
+
 def restore(saver, sess, model: SavedModel) -> None:
     """Load the saved weights into the session's graph, then release the model; a damaged or
     unreadable file is one error line."""
@@ -322,9 +341,7 @@ def restore(saver, sess, model: SavedModel) -> None:
         try:
             saver.restore(sess, str(model.folder / "model"))
         except (tf.errors.OpError, ValueError):
-            raise CheckpointError(
-                f"the model files in {display_path(model.folder)} are damaged or incomplete; {RETRAIN}"
-            ) from None
+            raise _damaged(model.folder) from None
     finally:
         model.release()
 
@@ -349,8 +366,9 @@ def _save_failed(where_why: str) -> CheckpointError:
     )
 
 
-def save(saver, sess, checkpoint_dir: Path, arch: dict, test_accuracy: float, iterations: int):
-    """Save the session's network as the latest of its kind. Returns (the new SavedModel, the one it
+def save(net, sess, checkpoint_dir: Path, arch: dict, test_accuracy: float, iterations: int):
+    """Save the session's network (main.build_graph's) as the latest of its kind: TensorFlow's
+    checkpoint of its variables, and their values in weights.npz (saved_network). Returns (the new SavedModel, the one it
     replaced when that one was clearly more accurate and is kept, else None). A save that fails
     leaves the saved models as they were and removes what it wrote."""
     from tutorial_kit.quiet_tf import tf
@@ -366,7 +384,9 @@ def save(saver, sess, checkpoint_dir: Path, arch: dict, test_accuracy: float, it
                 fcntl.flock(hold, fcntl.LOCK_EX)
             mark = {"written_by": WRITER, "pid": os.getpid(), "host": socket.gethostname()}
             (written / SAVING_MARK).write_text(json.dumps(mark) + "\n")
-        saver.save(sess, str(written / "model"), write_meta_graph=False, write_state=False)
+        net.saver.save(sess, str(written / "model"), write_meta_graph=False, write_state=False)
+        weights, biases = sess.run([list(net.weights.values()), list(net.biases.values())])
+        saved_network.write(written, weights, biases)
         manifest = {
             "written_by": WRITER,
             "model": arch,
