@@ -36,6 +36,8 @@ from tutorial_kit.image_file import open_image, read_image
 MIN_CONTRAST = 0.15  # ink must be 15 % darker (or lighter) than its local paper, or there is no digit
 FRAME = 0.93  # a ring this rectangular (a box's area over its tightest rectangle's) is a frame, not a 0
 DARK_INK = 0.4  # on paper that looks even, ink found only against the local paper must be this much darker
+PAPER_FLOOR = (0.25, 0.5)  # contrast is relative to the paper's brightness, counted as at least this: dark
+# ink in a deep shadow still counts; light ink needs a dark ground (a slightly lighter patch of white paper is no ink)
 NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper texture or JPEG noise
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
@@ -117,16 +119,17 @@ def _majority(plane: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     return lower, edge
 
 
-def _ink(plane: np.ndarray, window: int, majority: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ink(plane: np.ndarray, window: int, majority: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
     """How much darker each pixel is than its local paper, relative to the paper's brightness (ink
     in a shadow counts as much as in the light), and the paper's own sharp edges (a sheet's, a hard
     shadow's), where the pixels in between are not ink. The paper is the darker of a grey closing
-    (strokes narrower than `window` removed; it keeps a hard shadow's edge) and the majority tone."""
+    (strokes narrower than `window` removed; it keeps a hard shadow's edge) and the majority tone;
+    its brightness counts as at least `floor` (PAPER_FLOOR)."""
     closing = ndimage.grey_closing(plane, size=(window, window), mode="nearest")
     paper = np.minimum(closing, majority)
-    ink = np.clip((paper - plane) / np.maximum(paper, 0.25), 0.0, 1.0)
+    ink = np.clip((paper - plane) / np.maximum(paper, floor), 0.0, 1.0)
     spread = ndimage.grey_dilation(paper, size=(5, 5)) - ndimage.grey_erosion(paper, size=(5, 5))
-    return ink, spread > 0.6 * MIN_CONTRAST * np.maximum(paper, 0.25)
+    return ink, spread > 0.6 * MIN_CONTRAST * np.maximum(paper, floor)
 
 
 def _remove_lines(mask: np.ndarray) -> np.ndarray:
@@ -654,8 +657,8 @@ def _score(reading: _Reading) -> float:
     return reading.mass * reading.inside * plausible
 
 
-def _local_map(plane, window, lower, edge) -> _Map | None:
-    ink, paper_edge = _ink(plane, window, lower)
+def _local_map(plane, window, lower, edge, floor) -> _Map | None:
+    ink, paper_edge = _ink(plane, window, lower, floor)
     peak = float(ndimage.uniform_filter(ink, 3).max())
     if peak < MIN_CONTRAST:
         return None
@@ -746,16 +749,16 @@ def _local(planes, papers, small: int, majority: int) -> tuple[tuple[_Map, _Read
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
     narrow = max(15, round(0.08 * small))
     found, seen = [], []
-    for plane, paper in zip(planes, papers, strict=True):
+    for plane, paper, floor in zip(planes, papers, PAPER_FLOOR, strict=True):
         lower, edge = paper or _majority(plane, majority)
         for window in (wide, narrow) if narrow < 0.7 * wide else (wide,):
-            m = _local_map(plane, window, lower, edge)
+            m = _local_map(plane, window, lower, edge, floor)
             reading = _read(m) if m is not None else None
             if m is not None:
                 seen.append(m)
             if reading is not None:
                 darkness = float(np.median(m.ink[np.logical_or.reduce(reading.masks)]))
-                found.append((m, reading, window, plane, lower, edge, darkness))
+                found.append((m, reading, window, plane, lower, edge, darkness, floor))
     if not found:
         return None, seen
     polarity = max(found, key=lambda c: _score(c[1]))[3]
@@ -764,11 +767,11 @@ def _local(planes, papers, small: int, majority: int) -> tuple[tuple[_Map, _Read
     for c in mine:
         if c[6] > best[6] + 0.05:  # clearly darker: a shadow was swallowed
             best = c
-    m, reading, window, plane, lower, edge = best[:6]
+    m, reading, window, plane, lower, edge, _, floor = best
     stroke = max((p.thick for p in m.pieces if p.why is None), default=0)
     fitted = min(small, max(5, round(3 * stroke + 3)))
     if fitted < 0.7 * min(window, narrow) or fitted > window:  # a thin pen, or a very thick one
-        again = _local_map(plane, fitted, lower, edge)
+        again = _local_map(plane, fitted, lower, edge, floor)
         again_reading = _read(again) if again is not None else None
         if again_reading is not None:
             return (again, again_reading), seen + [again]
@@ -902,15 +905,18 @@ CERTAIN = 0.995
 
 def refusal(prepared: Prepared, probabilities: np.ndarray) -> str | None:
     """Why the digits found do not look like handwritten digits (the network's closest answer
-    said), or None to read them: too strange for a digit, or somewhat strange and the network
-    unsure (measured on MNIST's test digits, letters, faces and the own-digit survey)."""
+    said), or None to read them: a printed letter's shape (digit_shapes.letters), too strange for
+    a digit, or somewhat strange and the network unsure (measured on MNIST's test digits, letters, faces and the own-digit survey)."""
+    closest = ", ".join(f"{int(np.argmax(p))}, {np.max(p):.0%}" for p in probabilities)
+    letter = next((c for c in digit_shapes.letters(prepared.images) if c is not None), None)
+    if letter is not None:  # closer to a printed letter than to any digit
+        return f"this looks like the letter {letter}, not a digit (closest digit: {closest}); write a digit large and dark on plain paper"
     strangeness = float(np.mean(prepared.strangeness)) if len(prepared.strangeness) else 0.0
     sure = float(np.min(probabilities.max(axis=1)))
     if strangeness <= UNSURE_STRANGE or (strangeness <= STRANGE and sure >= SURE):
         return None
     if strangeness <= VERY_STRANGE and sure >= CERTAIN:  # an unusual hand or a typeface, read with certainty
         return None
-    closest = ", ".join(f"{int(np.argmax(p))}, {np.max(p):.0%}" for p in probabilities)
     what = "a handwritten digit" if len(probabilities) == 1 else "handwritten digits"
     return f"this does not look like {what} (closest: {closest}); write a digit large and dark on plain paper"
 

@@ -1,8 +1,10 @@
 """How much a 28×28 looks like a digit: ten linear autoencoders (one per digit: the mean and the
 main directions of MNIST's training digits of that class and of the same digit printed in the fonts
 matplotlib ships, principal components), and
-how well the closest of them rebuilds the picture. A letter, a face or a frame is rebuilt badly by
-all ten. The denoising-autoencoder chapter's idea, linear and per class, so it is cheap (~0.1 ms)
+how well the closest of them rebuilds the picture. A face or a frame is rebuilt badly by all ten.
+A letter may be rebuilt fairly well (an A by the 4s), so the same is fitted to printed letters that
+no one would read as a digit: a picture rebuilt clearly better by a letter than by any digit is
+that letter. The denoising-autoencoder chapter's idea, linear and per class, so it is cheap (~0.1 ms)
 and needs no training run: `python -m tutorial_kit.digit_shapes` rebuilds the shipped model from
 MNIST_data/ in ~30 s.
 """
@@ -23,6 +25,10 @@ COMPONENTS = 12  # directions kept per digit
 PER_CLASS = 3000  # training digits per class used to fit
 PRINTED = 300  # printed digits per class: about one in eleven of what is fitted
 ACCEPT = 0.99  # the threshold passes this share of MNIST's test digits (prepared like a drawing)
+LETTERS = "ACEFHKLMNPRTUVWXYacdefhkmnprtuvwxy"  # not O, I, l, S, Z, B, D, G, b, g, q...: read as digits
+LETTER_COMPONENTS = 6
+PER_LETTER = 60
+LETTER = 0.8  # a letter that rebuilds a picture with at most this share of the best digit's error: a letter
 
 
 def _as_drawn(x28: np.ndarray) -> np.ndarray:
@@ -40,8 +46,8 @@ def _drawn(im: Image.Image) -> np.ndarray:
     return digit_image._digit_image(ink, ink > level)
 
 
-def _printed(digit: int, count: int, seed: int = 0) -> np.ndarray:
-    """`count` 28×28s of `digit` printed in matplotlib's fonts (DejaVu, STIX, Computer Modern; upright,
+def _printed(char: int | str, count: int, seed: int = 0) -> np.ndarray:
+    """`count` 28×28s of a digit (or a letter) printed in matplotlib's fonts (DejaVu, STIX, Computer Modern; upright,
     bold, italic), a little turned and stretched, prepared as a drawing is."""
     import matplotlib
     from PIL import ImageDraw, ImageFont
@@ -50,41 +56,54 @@ def _printed(digit: int, count: int, seed: int = 0) -> np.ndarray:
         p for p in (Path(matplotlib.get_data_path()) / "fonts" / "ttf").glob("*.ttf")
         if p.name.startswith(("DejaVu", "STIXGeneral", "cmr", "cmss", "cmtt", "cmb", "cmti")) and "Display" not in p.name
     )  # fmt: skip
-    rng = np.random.default_rng([seed, digit])
+    rng = np.random.default_rng([seed, char if isinstance(char, int) else ord(char)])
     out = []
     for k in range(count):
         font = ImageFont.truetype(str(fonts[k % len(fonts)]), 96)
         im = Image.new("L", (160, 160), 255)
-        ImageDraw.Draw(im).text((80, 80), str(digit), font=font, fill=0, anchor="mm")
+        ImageDraw.Draw(im).text((80, 80), str(char), font=font, fill=0, anchor="mm")
         im = im.rotate(rng.uniform(-8, 8), Image.Resampling.BICUBIC, fillcolor=255)
         im = im.resize((round(160 * rng.uniform(0.8, 1.2)), 160), Image.Resampling.BICUBIC)
         out.append(_drawn(im))
     return np.stack(out)
 
 
-def build(data_dir: Path | str | None = None) -> dict:
-    """Fit the ten autoencoders on MNIST's training digits and set the threshold on its test digits."""
-    from tutorial_kit import input_data
-
-    (x_train, y_train), (x_test, _) = input_data.load_mnist(data_dir or input_data.MNIST_DIR)
+def _fit(classes: list[np.ndarray], components: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each class's mean and main directions (principal components) of its 28×28s."""
     means, bases = [], []
-    for digit in range(10):
-        written = np.stack([_as_drawn(im) for im in x_train[y_train == digit][:PER_CLASS]])
-        x = np.concatenate([written, _printed(digit, PRINTED)]).reshape(-1, 784)
+    for images in classes:
+        x = images.reshape(-1, 784)
         mean = x.mean(axis=0)
         _, _, vt = np.linalg.svd(x - mean, full_matrices=False)
         means.append(mean)
-        bases.append(vt[:COMPONENTS])
-    model = {"means": np.stack(means).astype(np.float32), "bases": np.stack(bases).astype(np.float32)}
+        bases.append(vt[:components])
+    return np.stack(means).astype(np.float32), np.stack(bases).astype(np.float32)
+
+
+def build(data_dir: Path | str | None = None) -> dict:
+    """Fit the ten autoencoders on MNIST's training digits and set the threshold on its test digits;
+    fit the letters' on printed letters."""
+    from tutorial_kit import input_data
+
+    (x_train, y_train), (x_test, _) = input_data.load_mnist(data_dir or input_data.MNIST_DIR)
+    digits = [
+        np.concatenate([np.stack([_as_drawn(im) for im in x_train[y_train == d][:PER_CLASS]]), _printed(d, PRINTED)])
+        for d in range(10)
+    ]
+    means, bases = _fit(digits, COMPONENTS)
+    model = {"means": means, "bases": bases}
     test = np.stack([_as_drawn(im) for im in x_test[:2000]])
     model["threshold"] = np.float32(np.quantile(_errors(model, test).min(axis=1), ACCEPT))
-    return model
+    letter_means, letter_bases = _fit([_printed(c, PER_LETTER) for c in LETTERS], LETTER_COMPONENTS)
+    return model | {"letter_means": letter_means, "letter_bases": letter_bases, "letters": np.array(list(LETTERS))}
 
 
-def _errors(model: dict, images: np.ndarray) -> np.ndarray:
-    x = np.asarray(images, np.float32).reshape(-1, 1, 784) - model["means"][None]  # (n, 10, 784)
-    coded = np.einsum("ncp,ckp->nck", x, model["bases"])
-    rebuilt = np.einsum("nck,ckp->ncp", coded, model["bases"])
+def _errors(model: dict, images: np.ndarray, kind: str = "") -> np.ndarray:
+    """(n, classes): each class's rebuild error; `kind` "letter_" for the letters'."""
+    means, bases = model[f"{kind}means"], model[f"{kind}bases"]
+    x = np.asarray(images, np.float32).reshape(-1, 1, 784) - means[None]  # (n, classes, 784)
+    coded = np.einsum("ncp,ckp->nck", x, bases)
+    rebuilt = np.einsum("nck,ckp->ncp", coded, bases)
     return ((x - rebuilt) ** 2).sum(axis=2)
 
 
@@ -102,6 +121,16 @@ def errors(images: np.ndarray) -> np.ndarray:
 def strangeness(images: np.ndarray) -> np.ndarray:
     """(n,): the best rebuild's error over the threshold: ≤ 1 looks like a digit (99 % of MNIST's)."""
     return errors(images).min(axis=1) / float(_model()["threshold"])
+
+
+def letters(images: np.ndarray) -> list[str | None]:
+    """For each 28×28, the printed letter it looks like clearly more than any digit (LETTER), or None."""
+    model = _model()
+    by_letter = _errors(model, images, "letter_")
+    closest = by_letter.min(axis=1) <= LETTER * errors(images).min(axis=1)
+    return [
+        str(model["letters"][k]) if near else None for k, near in zip(by_letter.argmin(axis=1), closest, strict=True)
+    ]
 
 
 def main() -> int:
