@@ -70,6 +70,21 @@ def test_a_speck_an_underline_or_a_pen_cap_beside_a_digit_leaves_one_digit(kind,
     assert read_right(f"beside_{kind}") >= floor
 
 
+def test_a_bold_1_in_a_number_is_a_digit_not_a_pen_cap():
+    """A solid bar far thicker than the other digits' strokes is a pen cap only when it is also longer
+    than they are tall: a 1 written with a marker between thin digits stays in the number (7 of 10 before)."""
+    kept = 0
+    others = [i for i in range(100) if DIGITS.labels[i] != 1]
+    for k in range(10):
+        im = Image.new("L", (420, 200), 255)
+        for x, i in ((40, others[2 * k]), (200, others[2 * k + 1])):
+            ink = Image.fromarray(DIGITS.images[i]).resize((84, 84), Image.Resampling.BICUBIC)
+            im.paste(0, (x, 48), ink)
+        ImageDraw.Draw(im).line((160, 60, 154, 122), fill=0, width=18)  # as tall as the digits, 3 × as thick
+        kept += len(digit_image.prepare(im).images) == 3
+    assert kept == 10
+
+
 @pytest.mark.parametrize("margin", [0, 1, 2])
 def test_a_digit_cropped_to_its_own_box_is_read(margin):
     """The crop people make after taking a photo: the ink touches the picture's edges."""

@@ -38,6 +38,8 @@ FRAME = 0.93  # a ring this rectangular (a box's area over its tightest rectangl
 DARK_INK = 0.4  # on paper that looks even, ink found only against the local paper must be this much darker
 PAPER_FLOOR = (0.25, 0.5)  # contrast is relative to the paper's brightness, counted as at least this: dark
 # ink in a deep shadow still counts; light ink needs a dark ground (a slightly lighter patch of white paper is no ink)
+CAP = 1.7  # a solid piece without a hole, this much thicker than the thinnest digit's strokes
+CAP_LONG = 1.3  # and this much longer than the other digits are tall: a pen or a pen cap, not a digit
 NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper texture or JPEG noise
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
@@ -426,9 +428,11 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
         elif p.size >= 0.3 * tall and p.why is None:
             left_out.append(p)
     thinnest = min(p.thick for p in members)
-    for p in [p for p in members if p.thick > 1.7 * thinnest and p.fill > 0.6 and not _holed(found, p)]:
-        members.remove(p)  # a pen, a pen cap: solid, far thicker than the digits' strokes (a bold 0 has a hole)
-        left_out.append(p)
+    for p in [p for p in members if p.thick > CAP * thinnest and p.fill > 0.6 and not _holed(found, p)]:
+        others = [q.height for q in members if q is not p]
+        if others and p.size >= CAP_LONG * float(np.median(others)):
+            members.remove(p)  # a pen, a pen cap: solid, far thicker than the digits' strokes (a bold 0 has a
+            left_out.append(p)  # hole) and longer than the digits (a bold 1 is as tall as the others)
     members.sort(key=lambda p: p.box[1])
     digits = []
     for p in members:
