@@ -48,7 +48,6 @@ from tutorial_kit.files import (
     why_not_writable,
 )
 from tutorial_kit.files import kind as path_kind
-from tutorial_kit.saved_network import SavedNetwork
 
 # TensorFlow is imported where it is used (restore, save): the --checkpoint-dir flag is checked without it.
 
@@ -314,7 +313,7 @@ def _damaged(folder: Path) -> CheckpointError:
     return CheckpointError(f"the model files in {display_path(folder)} are damaged or incomplete; {RETRAIN}")
 
 
-def load_network(model: SavedModel) -> SavedNetwork | None:
+def load_network(model: SavedModel) -> saved_network.SavedNetwork | None:
     """The saved weights as NumPy arrays, to predict without TensorFlow (saved_network), then the
     model released; None for a model saved before weights.npz existed (restore it instead)."""
     try:
@@ -368,9 +367,9 @@ def _save_failed(where_why: str) -> CheckpointError:
 
 def save(net, sess, checkpoint_dir: Path, arch: dict, test_accuracy: float, iterations: int):
     """Save the session's network (main.build_graph's) as the latest of its kind: TensorFlow's
-    checkpoint of its variables, and their values in weights.npz (saved_network). Returns (the new SavedModel, the one it
-    replaced when that one was clearly more accurate and is kept, else None). A save that fails
-    leaves the saved models as they were and removes what it wrote."""
+    checkpoint of its variables, and their values in weights.npz (saved_network). Returns (the new
+    SavedModel, the one it replaced when that one was clearly more accurate and is kept, else None).
+    A save that fails leaves the saved models as they were and removes what it wrote."""
     from tutorial_kit.quiet_tf import tf
 
     written = hold = None  # the folder this save wrote while no pointer names it; the lock on it
