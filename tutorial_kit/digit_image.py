@@ -518,6 +518,7 @@ def _digit_image(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 WIDE = 1.25  # a piece this much wider than tall may be more than one digit
+SQUARE = 0.8  # a piece this wide for its height that looks like no digit may be two that touch
 SEGMENT_COST = 0.3  # what each digit of a split costs, in strangeness: a split must earn its cuts
 
 
@@ -530,8 +531,10 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float):
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     height, width = y1 - y0, x1 - x0
     whole = ([mask], image[None], np.array([cost]))
-    if width <= WIDE * height:
-        return whole
+    if width <= WIDE * height and (
+        width < SQUARE * height or cost <= STRANGE or digit_shapes.letters(image[None])[0] is not None
+    ):
+        return whole  # one digit wide, unless it looks like no digit (nor letter): two that touch?
     sub, sub_ink = mask[y0:y1, x0:x1], ink[y0:y1, x0:x1]
     column = ndimage.uniform_filter1d(sub.sum(axis=0).astype(np.float64), 3)
     minima = [x for x in range(2, width - 2) if column[x] <= column[x - 1] and column[x] <= column[x + 1]]
