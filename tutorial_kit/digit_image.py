@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from scipy import ndimage
 
 from tutorial_kit import digit_shapes
@@ -963,6 +963,18 @@ def save_input(images: np.ndarray, path: Path | str) -> Path:
 SHEET_HEIGHT = 224  # each panel of the contact sheet
 
 
+@functools.cache
+def _caption_font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """DejaVu Sans, which matplotlib ships (Pillow's own default font drops the spaces after digits:
+    "4digitsboxed"), or Pillow's default when it cannot be loaded."""
+    import matplotlib
+
+    try:
+        return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), 13)
+    except OSError:
+        return ImageFont.load_default()
+
+
 def save_contact_sheet(prepared: Prepared, path: Path | str) -> Path:
     """Save the panels side by side: the picture with each digit's box, the ink kept, and the
     28×28s the network saw, each with a caption."""
@@ -985,10 +997,11 @@ def save_contact_sheet(prepared: Prepared, path: Path | str) -> Path:
         "RGB", (sum(p.width for p, _ in panels) + gap * (len(panels) + 1), SHEET_HEIGHT + caption + gap), "white"
     )
     draw = ImageDraw.Draw(sheet)
+    font = _caption_font()
     x = gap
     for panel, text in panels:
         sheet.paste(panel, (x, caption))
-        draw.text((x, 4), text, fill=(0, 0, 0))
+        draw.text((x, 4), text, fill=(0, 0, 0), font=font)
         x += panel.width + gap
     path = Path(path)
     with atomic_path(path) as tmp:

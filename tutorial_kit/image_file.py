@@ -200,7 +200,7 @@ def open_image(source, name: str, max_pixels: int | None, reduce: bool) -> Image
             "scale it down first"
         ) from None
     except UnidentifiedImageError:
-        raise ImageError(f"{name} is not an image PIL can read{advice}") from None
+        raise ImageError(f"{name} is not an image that can be read (PNG, JPEG, GIF, TIFF, BMP, WebP){advice}") from None
     except MemoryError:
         raise ImageTooLargeError(
             f"{name} is too large to decode in this computer's memory; scale it down first"
