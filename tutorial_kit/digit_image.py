@@ -410,20 +410,28 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
     if not usable:
         return None
     anchor = max(usable, key=lambda p: p.area * _inside(p, found.labels.shape))
-    top, bottom, tall = anchor.box[0], anchor.box[2], anchor.height
-    members, parts, left_out = [], [], []
+    tall = anchor.height
+
+    def overlap(p: _Piece, members: list[_Piece]) -> int:  # with the nearest member: a row may slope
+        q = min(members, key=lambda q: abs(q.box[1] + q.box[3] - p.box[1] - p.box[3]))
+        return min(q.box[2], p.box[2]) - max(q.box[0], p.box[0]), q
+
+    sized = [p for p in found.pieces if p.why is None and 0.45 * tall <= p.height <= 2.2 * tall
+             and p.thick < 4 * max(anchor.thick, 1)]  # fmt: skip
+    members, grown = [anchor], True
+    while grown:  # from the anchor outwards, each digit beside one of the row
+        grown = False
+        for p in sorted(sized, key=lambda p: abs(p.box[1] + p.box[3] - anchor.box[1] - anchor.box[3])):
+            if p not in members:
+                shared, q = overlap(p, members)
+                if shared >= 0.5 * min(q.height, p.height):
+                    members.append(p)
+                    grown = True
+    parts, left_out = [], []
     for p in found.pieces:
-        if p.why not in (None, "line"):
+        if p.why not in (None, "line") or p in members:
             continue
-        overlap = min(bottom, p.box[2]) - max(top, p.box[0])
-        if (
-            p.why is None
-            and 0.45 * tall <= p.height <= 2.2 * tall
-            and overlap >= 0.5 * min(tall, p.height)
-            and p.thick < 4 * max(anchor.thick, 1)
-        ):
-            members.append(p)
-        elif overlap > -0.3 * tall:
+        if overlap(p, members)[0] > -0.3 * tall:
             parts.append(p)
         elif p.size >= 0.3 * tall and p.why is None:
             left_out.append(p)
