@@ -99,6 +99,23 @@ def test_a_number_written_at_a_slope_keeps_every_digit(angle):
     assert whole >= 12
 
 
+def test_a_stroke_far_along_the_row_is_not_part_of_the_number():
+    """A margin line's piece, as tall as the digits but four digit-widths away: a gap that wide ends
+    the number, so it is left out, not read as a leading 1 (20 of 20; 0 before)."""
+    rng = np.random.default_rng(0)
+    two = 0
+    for k in range(0, 40, 2):
+        row = own_digits.number_alpha([DIGITS.images[k], DIGITS.images[k + 1]], 70, "apart", rng)
+        h, w = row.shape
+        canvas = np.zeros((h + 120, w + 420), np.float32)
+        canvas[60 : 60 + h, 360 : 360 + w] = row
+        im = Image.fromarray(((1 - np.clip(canvas, 0, 1)) * 255).astype(np.uint8))
+        ImageDraw.Draw(im).line((80, 55, 80, 60 + h + 5), fill=0, width=5)
+        prepared = digit_image.prepare(im)
+        two += len(prepared.images) == 2 and "1 other mark left out" in prepared.notes[0]
+    assert two >= 18
+
+
 def test_a_number_photographed_is_read_digit_by_digit():
     assert read_right("number_apart_photo") >= 8
 
