@@ -412,7 +412,7 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
     anchor = max(usable, key=lambda p: p.area * _inside(p, found.labels.shape))
     tall = anchor.height
 
-    def overlap(p: _Piece, members: list[_Piece]) -> int:  # with the nearest member: a row may slope
+    def overlap(p: _Piece, members: list[_Piece]) -> tuple[int, _Piece]:  # with the nearest member: rows slope
         q = min(members, key=lambda q: abs(q.box[1] + q.box[3] - p.box[1] - p.box[3]))
         return min(q.box[2], p.box[2]) - max(q.box[0], p.box[0]), q
 
