@@ -101,7 +101,7 @@ def test_a_number_written_at_a_slope_keeps_every_digit(angle):
 
 def test_a_stroke_far_along_the_row_is_not_part_of_the_number():
     """A margin line's piece, as tall as the digits but four digit-widths away: a gap that wide ends
-    the number, so it is left out, not read as a leading 1 (20 of 20; 0 before)."""
+    the number (more than 1.5 digit heights), so it is left out, not read as a leading 1 (20 of 20; 0 before)."""
     rng = np.random.default_rng(0)
     two = 0
     for k in range(0, 40, 2):

@@ -442,10 +442,10 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
             members.remove(p)  # a pen, a pen cap: solid, far thicker than the digits' strokes (a bold 0 has a
             left_out.append(p)  # hole) and longer than the digits (a bold 1 is as tall as the others)
     members.sort(key=lambda p: p.box[1])
-    wide = max(float(np.median([p.width for p in members])), anchor.width)
+    far = FAR * float(np.median([p.height for p in members]))  # heights: a 1 is narrow, a digit in strokes too
     clusters, right = [], -np.inf
     for p in members:  # marks far apart along the row (a margin's line, a second number): the anchor's group
-        if p.box[1] - right > FAR * wide:
+        if p.box[1] - right > far:
             clusters.append([])
         clusters[-1].append(p)
         right = max(right, p.box[3])
@@ -536,7 +536,7 @@ def _digit_image(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return mnist_style(np.clip((digit - NOISE_FLOOR) / (1 - NOISE_FLOOR), 0, 1))
 
 
-FAR = 2.0  # a gap this many digit widths wide along a row ends the number
+FAR = 1.5  # a gap this many digits' heights wide along a row ends the number
 WIDE = 1.25  # a piece this much wider than tall may be more than one digit
 SQUARE = 0.8  # a piece this wide for its height that looks like no digit may be two that touch
 SEGMENT_COST = 0.3  # what each digit of a split costs, in strangeness: a split must earn its cuts
