@@ -50,9 +50,9 @@ def restored_probabilities(folder, arch=FIXED):
         return sess.run(net.probabilities, {net.X: IMAGES})
 
 
-def saved_network_probabilities(folder, arch=FIXED):
-    network = checkpoints.load_network(checkpoints.latest(folder, arch))
-    return network.probabilities(IMAGES)
+def saved_network_probabilities(folder, arch, images):
+    """--predict's way: the latest model's weights.npz, through the layers in NumPy."""
+    return checkpoints.load_network(checkpoints.latest(folder, arch)).probabilities(images)
 
 
 @pytest.mark.parametrize("arch", [FIXED, PUBLISHED], ids=["fixed", "as-published"])
@@ -64,7 +64,7 @@ def test_the_numpy_network_answers_as_the_session_does(tmp_path, arch):
     with session(net, init=False) as sess:
         checkpoints.restore(net.saver, sess, checkpoints.latest(tmp_path, arch))
         from_graph = sess.run(net.probabilities, {net.X: images})
-    from_numpy = checkpoints.load_network(checkpoints.latest(tmp_path, arch)).probabilities(images)
+    from_numpy = saved_network_probabilities(tmp_path, arch, images)
     assert from_numpy.shape == (55, 10) and from_numpy.dtype == np.float32
     np.testing.assert_allclose(from_numpy, from_graph, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(from_numpy[:5], expected, rtol=1e-4, atol=1e-6)

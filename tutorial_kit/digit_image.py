@@ -987,10 +987,8 @@ SHEET_HEIGHT = 224  # each panel of the contact sheet
 def _caption_font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     """DejaVu Sans, which matplotlib ships (Pillow's own default font drops the spaces after digits:
     "4digitsboxed"), or Pillow's default when it cannot be loaded."""
-    import matplotlib
-
     try:
-        return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), 13)
+        return ImageFont.truetype(str(digit_shapes.font_folder() / "DejaVuSans.ttf"), 13)
     except OSError:
         return ImageFont.load_default()
 

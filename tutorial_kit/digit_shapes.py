@@ -46,14 +46,20 @@ def _drawn(im: Image.Image) -> np.ndarray:
     return digit_image._digit_image(ink, ink > level)
 
 
+def font_folder() -> Path:
+    """The TrueType fonts matplotlib ships (DejaVu, STIX, Computer Modern)."""
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
 def _printed(char: int | str, count: int, seed: int = 0) -> np.ndarray:
     """`count` 28×28s of a digit (or a letter) printed in matplotlib's fonts (DejaVu, STIX, Computer Modern; upright,
     bold, italic), a little turned and stretched, prepared as a drawing is."""
-    import matplotlib
     from PIL import ImageDraw, ImageFont
 
     fonts = sorted(
-        p for p in (Path(matplotlib.get_data_path()) / "fonts" / "ttf").glob("*.ttf")
+        p for p in font_folder().glob("*.ttf")
         if p.name.startswith(("DejaVu", "STIXGeneral", "cmr", "cmss", "cmtt", "cmb", "cmti")) and "Display" not in p.name
     )  # fmt: skip
     rng = np.random.default_rng([seed, char if isinstance(char, int) else ord(char)])
