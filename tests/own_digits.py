@@ -692,6 +692,9 @@ def _number(digits, rng, spacing, medium):
         def layers(sheet_size):
             height = round(min(min(sheet_size) * share, sheet_size[0] * 0.8 / len(indices)))
             small = number_alpha(imgs, max(10, height), spacing, rng)
+            if small.shape[1] > sheet_size[0] * 0.9:  # the whole number in the photo, as a user frames it
+                small = np.asarray(Image.fromarray(small).resize((round(sheet_size[0] * 0.85), round(small.shape[0]
+                                   * sheet_size[0] * 0.85 / small.shape[1])), Image.Resampling.BICUBIC))  # fmt: skip
             return [(put(small, sheet_size, _centre(rng, sheet_size, small, 0.7)), ink)]
 
         size = PHOTO_SIZES[rng.integers(len(PHOTO_SIZES))]

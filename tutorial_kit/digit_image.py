@@ -186,6 +186,7 @@ class _Map:
     labels: np.ndarray
     pieces: list[_Piece]
     scale: float = 1.0  # ink 1.0 is this much darker than the paper (relative): to compare maps
+    light: bool = False  # light ink on a darker ground
 
 
 def _otsu(values: np.ndarray) -> float:
@@ -702,13 +703,17 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
     (dark or light ink; the paper window wide — thick strokes are not paper — or narrow — a shadow
     narrower than the wide window is not ink — whichever gives darker strokes; then once more with
     a window fitted to the stroke width). The reading with the most ink in its largest digit,
-    clear of the border and looking like digits, wins."""
+    clear of the border and looking like digits, wins, unless it is the paper of another reading;
+    then a reading of the same row with more digits (_fuller)."""
     planes = (dark, np.ascontiguousarray(1.0 - light))
     globals_ = [_global_ink(plane) for plane in planes]
-    seen = [_pieces(ink, _remove_lines(ink > level)) for ink, _, level, _ in globals_ if ink is not None]
-    for m, (_, _, _, contrast) in zip(seen, [g for g in globals_ if g[0] is not None], strict=True):
-        m.scale = contrast
+    seen = []
+    for (ink, _, level, contrast), light in zip(globals_, (False, True), strict=True):
+        if ink is not None:
+            seen.append(_pieces(ink, _remove_lines(ink > level)))
+            seen[-1].scale, seen[-1].light = contrast, light
     candidates = [(m, r) for m in seen for r in [_read(m)] if r is not None]
+    pool = list(candidates)  # every reading made, for _fuller
     small = min(dark.shape)
     majority = max(round(0.5 * small), min(small, 64))
     ink, even, level, _ = globals_[0]
@@ -719,7 +724,7 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
     if even:  # one paper tone: the paper surrounds the digits, so the ink that covers the border is not ink
         candidates = [(m, r) for m, r in candidates if _border_share(m) < 0.9] or candidates
     if not even or not candidates:  # a photo's local paper too (a smooth vignette looks even, yet splits)
-        local, looked = _local(planes, papers, small, majority)
+        local, looked = _local(planes, papers, small, majority, pool)
         seen += looked
         if local is not None and even and local[0].scale < DARK_INK:
             local = None  # even paper with no digit against its tone: only its grain is darker than nearby
@@ -741,10 +746,82 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
                 for k, mask in enumerate(reading.masks):
                     reading.masks[k] = np.zeros(dark.shape, bool)
                     reading.masks[k][y0:y1, x0:x1] = mask
-                return full, reading, seen  # the canvas is where the digit is drawn
+                return _fuller((full, reading), pool) + (seen,)  # the canvas is where the digit is drawn
     if not candidates:
         return None, None, seen
-    return max(candidates, key=lambda c: _score(c[1])) + (seen,)
+    candidates = _not_paper(candidates, pool)
+    return _fuller(max(candidates, key=lambda c: _score(c[1])), pool) + (seen,)
+
+
+PAPER_FILL = 0.5  # light digits whose box is at least this much "ink" may be a sheet (with holes), not strokes
+PAPER_AREA = 4  # if this many times the area of dark digits they hold
+
+
+def _not_paper(readings: list[tuple[_Map, _Reading]], others: list[tuple[_Map, _Reading]]) -> list:
+    """The readings that are not the paper of a number: a light reading across half the picture,
+    its box mostly "ink", that holds a row of dark digits far smaller than itself is the paper they
+    are written on (the bright middle of a photo darkened towards its corners, taken for light ink
+    with the digits as its holes, and cut in two), unless nothing else is left."""
+
+    def hull(r: _Reading) -> tuple[int, int, int, int]:
+        boxes = np.array(_boxes(r.masks))
+        return (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))
+
+    def area(box: tuple[int, int, int, int]) -> int:
+        return (box[2] - box[0]) * (box[3] - box[1])
+
+    def sheet(m: _Map, r: _Reading) -> bool:  # light, mostly "ink" inside its box, across half the picture
+        x0, y0, x1, y1 = hull(r)
+        h, w = m.labels.shape
+        return (
+            m.light
+            and x1 - x0 >= 0.5 * w
+            and y1 - y0 >= 0.5 * h
+            and float(np.logical_or.reduce(r.masks)[y0:y1, x0:x1].mean()) >= PAPER_FILL
+        )
+
+    def written_on(r: _Reading) -> bool:  # a row of dark digits inside it, far smaller than it (not a hole)
+        return any(
+            not n.light
+            and len(o.masks) > 1
+            and _within(hull(o), hull(r))
+            and area(hull(r)) >= PAPER_AREA * area(hull(o))
+            for n, o in others
+        )
+
+    kept = [(m, r) for m, r in readings if not (sheet(m, r) and written_on(r))]
+    return kept or readings
+
+
+def _boxes(masks: list[np.ndarray]) -> list[tuple[int, int, int, int]]:
+    """Each mask's box: x0, y0, x1, y1."""
+    boxes = []
+    for mask in masks:
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
+    return boxes
+
+
+def _same_box(a: tuple, b: tuple) -> bool:
+    """Two boxes of one digit: they share half the smaller one."""
+    shared = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    return shared >= 0.5 * min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+
+
+def _fuller(chosen: tuple[_Map, _Reading], pool: list[tuple[_Map, _Reading]]) -> tuple[_Map, _Reading]:
+    """The chosen reading, or another one of the same row with more digits: one that holds every
+    digit chosen and others beside them, all looking like digits. The light across a photo (a shadow, a
+    vignette, a sheet's edge) can lose a row's end digits in one ink map but not in another."""
+    best_map, best = chosen
+    mine = _boxes(best.masks)
+    for m, r in pool:
+        if len(r.masks) <= len(best.masks) or r.enclosing or r.cost > STRANGE:
+            continue
+        theirs = _boxes(r.masks)
+        new = [b for b in theirs if not any(_same_box(a, b) for a in mine)]  # not one chosen digit cut in two
+        if new and all(any(_same_box(a, b) for b in theirs) for a in mine):
+            best_map, best, mine = m, r, theirs
+    return best_map, best
 
 
 def _canvas(plane: np.ndarray) -> tuple[int, int, int, int] | None:
@@ -770,24 +847,29 @@ def _canvas(plane: np.ndarray) -> tuple[int, int, int, int] | None:
     return y0 + 2, x0 + 2, y1 - 2, x1 - 2
 
 
-def _local(planes, papers, small: int, majority: int) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
+def _local(planes, papers, small: int, majority: int, pool: list) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
     """The best reading against a photo's local paper, and the maps looked at (`papers`: each
-    plane's majority paper where already known)."""
+    plane's majority paper where already known; every reading made is added to `pool`)."""
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
     narrow = max(15, round(0.08 * small))
     found, seen = [], []
-    for plane, paper, floor in zip(planes, papers, PAPER_FLOOR, strict=True):
+    for plane, paper, floor, light in zip(planes, papers, PAPER_FLOOR, (False, True), strict=True):
         lower, edge = paper or _majority(plane, majority)
         for window in (wide, narrow) if narrow < 0.7 * wide else (wide,):
             m = _local_map(plane, window, lower, edge, floor)
+            if m is not None:
+                m.light = light
             reading = _read(m) if m is not None else None
             if m is not None:
                 seen.append(m)
             if reading is not None:
                 darkness = float(np.median(m.ink[np.logical_or.reduce(reading.masks)]))
                 found.append((m, reading, window, plane, lower, edge, darkness, floor))
+    pool += [(c[0], c[1]) for c in found]
     if not found:
         return None, seen
+    readings = [r for _, r in _not_paper([(c[0], c[1]) for c in found], pool)]
+    found = [c for c in found if any(c[1] is r for r in readings)]
     polarity = max(found, key=lambda c: _score(c[1]))[3]
     mine = [c for c in found if c[3] is polarity]
     best = mine[0]  # the wide window's, if any
@@ -801,6 +883,8 @@ def _local(planes, papers, small: int, majority: int) -> tuple[tuple[_Map, _Read
         again = _local_map(plane, fitted, lower, edge, floor)
         again_reading = _read(again) if again is not None else None
         if again_reading is not None:
+            again.light = m.light
+            pool.append((again, again_reading))
             return (again, again_reading), seen + [again]
     return (m, reading), seen
 
@@ -901,10 +985,7 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None) -> P
     _, best, seen = _locate(dark, light)
     if best is None:
         raise _nothing_found(seen, name)
-    boxes = []
-    for mask in best.masks:
-        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-        boxes.append((int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1))
+    boxes = _boxes(best.masks)
     kept = np.logical_or.reduce(best.masks)
     if best.enclosing:  # marks inside a ring: a face, a drawing, not a digit
         best.notes.append("marks drawn inside a loop")
