@@ -130,6 +130,15 @@ def test_a_photographed_number_keeps_the_digits_at_its_ends():
     assert sum(1 for item in items if (found := read(item)) is not None and min(found) >= 0.85) >= 47
 
 
+def test_a_photographed_number_in_small_close_digits_is_read_again_larger():
+    """A photo is analysed reduced to 400 pixels, where small close digits blur into each other: a
+    number in small digits is read again at the size it was opened at. Measured 33 of 60 (27 before)."""
+    items = own_digits.generate("number_close_photo", 30, seed=1, first_index=0) + own_digits.generate(
+        "number_touching_photo", 30, seed=1, first_index=0
+    )
+    assert sum(1 for item in items if (found := read(item)) is not None and min(found) >= 0.85) >= 31
+
+
 @pytest.mark.parametrize("count", [2, 4])
 def test_a_number_on_a_photo_darkened_towards_its_corners_is_read(count):
     """A vignette: the bright middle of the sheet is not light ink with the digits as its holes (a

@@ -11,7 +11,8 @@ then does what MNIST did to its digits:
    lighting gradient, vignetting or a shadow is not ink;
 3. long thin lines (ruled or grid paper, frames) are removed, the ink is split into connected
    pieces, and the digit is kept: the largest stroke-like piece plus the pieces close to it, not
-   specks, not the desk or a program's title bar and toolbar at the picture's edge;
+   specks, not the desk or a program's title bar and toolbar at the picture's edge; a number's
+   digits are read left to right (touching ones cut apart), again at full size when it was reduced;
 4. crop to the digit, thicken a thin pen to MNIST's pen width, fit into 20×20 keeping the aspect
    ratio, centre in 28×28 by centre of mass; values in [0, 1], ink = 1, as in training.
 """
@@ -44,6 +45,7 @@ NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper textu
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
 ANALYSIS_SIDE = 400  # digits are found (and their 28×28s made) in the picture reduced to this size
+SHARPER = 60  # a number whose digits are shorter than this (pixels at ANALYSIS_SIDE) is read again larger
 MIN_DIGIT = 0.04  # a digit's longer side is at least this fraction of the picture's (smaller: too small)
 STRANGE = 1.0  # strangeness (digit_shapes) above which a picture is not read as a digit
 
@@ -73,11 +75,11 @@ class Prepared:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def _planes(im: Image.Image) -> tuple[np.ndarray, np.ndarray]:
-    """The darkest and the lightest channel of each pixel, float32 in [0, 1], at most ANALYSIS_SIDE
+def _planes(im: Image.Image, side: int = ANALYSIS_SIDE) -> tuple[np.ndarray, np.ndarray]:
+    """The darkest and the lightest channel of each pixel, float32 in [0, 1], at most `side`
     large (`im` as open_image gives it: L, RGB, RGBA or F); transparent pixels are white paper, and
     white ink on a transparent sheet shows as dark."""
-    factor = math.ceil(max(im.size) / ANALYSIS_SIDE)
+    factor = math.ceil(max(im.size) / side)
     if factor > 1:
         im = im.reduce(factor)
     a = np.asarray(im, dtype=np.float32)
@@ -985,6 +987,13 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None) -> P
     _, best, seen = _locate(dark, light)
     if best is None:
         raise _nothing_found(seen, name)
+    small = len(best.masks) > 1 and np.median([b[3] - b[1] for b in _boxes(best.masks)]) < SHARPER
+    drawn = np.mean(dark == np.max(dark)) > 0.5  # mostly one exact tone: drawn in a program, sharp
+    if small and not drawn and max(im.size) > ANALYSIS_SIDE:  # a number in small digits on a photo,
+        sharper = _planes(im, max(im.size))  # perhaps close or touching: read again at the size opened
+        _, again, _ = _locate(*sharper)
+        if again is not None and len(again.masks) >= len(best.masks) and again.cost <= STRANGE:
+            best, dark = again, sharper[0]
     boxes = _boxes(best.masks)
     kept = np.logical_or.reduce(best.masks)
     if best.enclosing:  # marks inside a ring: a face, a drawing, not a digit
