@@ -811,13 +811,14 @@ def _same_box(a: tuple, b: tuple) -> bool:
 
 
 def _fuller(chosen: tuple[_Map, _Reading], pool: list[tuple[_Map, _Reading]]) -> tuple[_Map, _Reading]:
-    """The chosen reading, or another one of the same row with more digits: one that holds every
-    digit chosen and others beside them, all looking like digits. The light across a photo (a shadow, a
+    """The chosen reading of a number, or another one of the same row with more digits: one that
+    holds every digit chosen and others beside them, all looking like digits (three at least: one
+    mark beside a digit, such as a paint program's scroll bar, does not make a number). The light across a photo (a shadow, a
     vignette, a sheet's edge) can lose a row's end digits in one ink map but not in another."""
     best_map, best = chosen
     mine = _boxes(best.masks)
     for m, r in pool:
-        if len(r.masks) <= len(best.masks) or r.enclosing or r.cost > STRANGE:
+        if len(r.masks) < max(3, len(best.masks) + 1) or r.enclosing or r.cost > STRANGE:
             continue
         theirs = _boxes(r.masks)
         new = [b for b in theirs if not any(_same_box(a, b) for a in mine)]  # not one chosen digit cut in two
