@@ -251,6 +251,22 @@ def test_printed_and_hand_drawn_letters_are_called_letters():
     assert refused_as_letters("notdigit_scrawl") >= 12
 
 
+def test_a_number_with_one_unusual_digit_is_read_but_scrawl_is_not():
+    """Each digit is judged as if alone; a number is read when at least half its digits would be (a
+    "2026" whose first 2 is written oddly was refused as a whole when the digits' strangeness was averaged)."""
+    images = np.stack([digit_shapes._as_drawn(DIGITS.images[i]) for i in range(4)])
+
+    def refused(strangeness, sure):
+        probabilities = np.array([[p] + [(1 - p) / 9] * 9 for p in sure])
+        n = len(strangeness)
+        prepared = digit_image.Prepared(images[:n], [(0, 0, 1, 1)] * n, [], np.array(strangeness), None, None)
+        return digit_image.refusal(prepared, probabilities)
+
+    assert refused([0.78, 0.42, 0.90, 0.73], [0.77, 0.98, 0.98, 0.83]) is None
+    assert refused([0.78, 1.2, 0.95, 1.1], [0.77, 0.6, 0.7, 0.9]) is not None
+    assert refused([0.6], [0.5]) is None and refused([0.8], [0.7]) is not None  # one digit: as before
+
+
 def test_no_mnist_or_printed_digit_is_taken_for_a_letter():
     """Refusing real digits is a failure too: none of 1,000 MNIST test digits (measured), nor printed digits."""
     written = np.stack([digit_shapes._as_drawn(DIGITS.images[i]) for i in range(1000)])

@@ -1019,21 +1019,23 @@ UNSURE_STRANGE = 0.7  # stranger than this, and the network less sure than SURE:
 SURE = 0.8
 VERY_STRANGE = 1.3  # stranger than this: not read; between STRANGE and this only if the network is CERTAIN
 CERTAIN = 0.995
+NUMBER_READ = 0.5  # a number is read when at least half its digits would be read alone (one odd hand among them)
 
 
 def refusal(prepared: Prepared, probabilities: np.ndarray) -> str | None:
     """Why the digits found do not look like handwritten digits (the network's closest answer
     said), or None to read them: a printed letter's shape (digit_shapes.letters), too strange for
-    a digit, or somewhat strange and the network unsure (measured on MNIST's test digits, letters, faces and the own-digit survey)."""
+    a digit, or somewhat strange and the network unsure (measured on MNIST's test digits, letters,
+    faces and the own-digit survey) — for a number, in more than half its digits."""
     closest = ", ".join(f"{int(np.argmax(p))}, {np.max(p):.0%}" for p in probabilities)
     letter = next((c for c in digit_shapes.letters(prepared.images) if c is not None), None)
     if letter is not None:  # closer to a printed letter than to any digit
         return f"this looks like the letter {letter}, not a digit (closest digit: {closest}); write a digit large and dark on plain paper"
-    strangeness = float(np.mean(prepared.strangeness)) if len(prepared.strangeness) else 0.0
-    sure = float(np.min(probabilities.max(axis=1)))
-    if strangeness <= UNSURE_STRANGE or (strangeness <= STRANGE and sure >= SURE):
-        return None
-    if strangeness <= VERY_STRANGE and sure >= CERTAIN:  # an unusual hand or a typeface, read with certainty
+    read = [  # each digit as if alone; an unusual hand or a typeface is read when the network is certain
+        s <= UNSURE_STRANGE or (s <= STRANGE and p >= SURE) or (s <= VERY_STRANGE and p >= CERTAIN)
+        for s, p in zip(prepared.strangeness, probabilities.max(axis=1), strict=True)
+    ]
+    if sum(read) >= NUMBER_READ * len(read):
         return None
     what = "a handwritten digit" if len(probabilities) == 1 else "handwritten digits"
     return f"this does not look like {what} (closest: {closest}); write a digit large and dark on plain paper"
