@@ -813,8 +813,9 @@ def _same_box(a: tuple, b: tuple) -> bool:
 def _fuller(chosen: tuple[_Map, _Reading], pool: list[tuple[_Map, _Reading]]) -> tuple[_Map, _Reading]:
     """The chosen reading of a number, or another one of the same row with more digits: one that
     holds every digit chosen and others beside them, all looking like digits (three at least: one
-    mark beside a digit, such as a paint program's scroll bar, does not make a number). The light across a photo (a shadow, a
-    vignette, a sheet's edge) can lose a row's end digits in one ink map but not in another."""
+    mark beside a digit, such as a paint program's scroll bar, does not make a number). The light
+    across a photo (a shadow, a vignette, a sheet's edge) can lose a row's end digits in one ink
+    map but not in another."""
     best_map, best = chosen
     mine = _boxes(best.masks)
     for m, r in pool:
