@@ -872,8 +872,8 @@ def _local(planes, papers, small: int, majority: int, pool: list) -> tuple[tuple
     pool += [(c[0], c[1]) for c in found]
     if not found:
         return None, seen
-    readings = [r for _, r in _not_paper([(c[0], c[1]) for c in found], pool)]
-    found = [c for c in found if any(c[1] is r for r in readings)]
+    kept = {id(r) for _, r in _not_paper([(c[0], c[1]) for c in found], pool)}
+    found = [c for c in found if id(c[1]) in kept]
     polarity = max(found, key=lambda c: _score(c[1]))[3]
     mine = [c for c in found if c[3] is polarity]
     best = mine[0]  # the wide window's, if any
@@ -989,14 +989,17 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None) -> P
     _, best, seen = _locate(dark, light)
     if best is None:
         raise _nothing_found(seen, name)
-    small = len(best.masks) > 1 and np.median([b[3] - b[1] for b in _boxes(best.masks)]) < SHARPER
-    drawn = np.mean(dark == np.max(dark)) > 0.5  # mostly one exact tone: drawn in a program, sharp
-    if small and not drawn and max(im.size) > ANALYSIS_SIDE:  # a number in small digits on a photo,
-        sharper = _planes(im, max(im.size))  # perhaps close or touching: read again at the size opened
+    boxes = _boxes(best.masks)
+    if (  # a number in small digits, perhaps close or touching, on a photo (not drawn in a program, in
+        len(boxes) > 1  # mostly one exact tone): read again at the size it was opened at
+        and np.median([b[3] - b[1] for b in boxes]) < SHARPER
+        and max(im.size) > ANALYSIS_SIDE
+        and np.mean(dark == np.max(dark)) <= 0.5
+    ):
+        sharper = _planes(im, max(im.size))
         _, again, _ = _locate(*sharper)
         if again is not None and len(again.masks) >= len(best.masks) and again.cost <= STRANGE:
-            best, dark = again, sharper[0]
-    boxes = _boxes(best.masks)
+            best, dark, boxes = again, sharper[0], _boxes(again.masks)
     kept = np.logical_or.reduce(best.masks)
     if best.enclosing:  # marks inside a ring: a face, a drawing, not a digit
         best.notes.append("marks drawn inside a loop")
