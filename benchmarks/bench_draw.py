@@ -5,7 +5,7 @@
 
 The drawings are MNIST test digits as dark ink on white PNGs: one digit scaled up to 280×280, the
 size the page sends for one digit whatever the screen (and 560×560 for comparison), and 4-digit
-numbers of four writers' digits in a row, apart and close (tests/own_digits.py's number_layers),
+numbers of four writers' digits in a row, apart, close and touching (tests/own_digits.py's number_layers),
 on 840×280, the size the page sends in its number mode (the issue's target: an answer in ≤ 100 ms).
 For each: the median and 99th percentile of digit_image.prepare on the PNG bytes, of the network's
 runs (one per digit), and of a whole POST /predict to a draw.py server on a free loopback
@@ -121,7 +121,7 @@ def main():
 
     for side in (280, 560):
         measure(f"{side}×{side} PNG drawings of one digit", *digits(args.requests, side), model, connection)
-    for spacing in ("apart", "close"):
+    for spacing in ("apart", "close", "touching"):
         title = f"{NUMBER_SIZE[0]}×{NUMBER_SIZE[1]} PNG drawings of 4-digit numbers, {spacing}"
         measure(title, *numbers(args.requests, spacing), model, connection)
     server.shutdown()

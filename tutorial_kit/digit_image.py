@@ -543,13 +543,18 @@ FAR = 1.5  # a gap this many digits' heights wide along a row ends the number
 WIDE = 1.25  # a piece this much wider than tall may be more than one digit
 SQUARE = 0.8  # a piece this wide for its height that looks like no digit may be two that touch
 SEGMENT_COST = 0.3  # what each digit of a split costs, in strangeness: a split must earn its cuts
+WIDE_DIGIT = 0.25  # a piece that looks like a digit may be this much wider than tall before it pays (a 5's long bar)
+BALANCE = 0.15  # a part with less of its ink than this in the row's top or bottom half is a stroke (a 5's bar)
+SEAM_BAND = 0.25  # a winding cut strays at most this many digits' heights from its column
+SEAM_OTHER = 0.01  # a winding cut is tried if the ink it leaves on its left differs this much from every straight cut's
+SEAM_MOVE = 0.3  # what a winding cut pays, in pixels of ink crossed, for each pixel it moves sideways
 
 
 def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float):
-    """Digits that touch: of the ways to cut a wide piece at the columns holding least ink, the
-    one whose parts look most like digits (segmentation by recognition: each part's strangeness
-    plus SEGMENT_COST, the least total by dynamic programming). A piece no wider than a digit is
-    left whole."""
+    """Digits that touch: of the ways to cut a wide piece at the columns holding least ink, straight
+    down or winding between the strokes (_seams), the one whose parts look most like digits
+    (segmentation by recognition: each part's strangeness plus SEGMENT_COST, the least total by
+    dynamic programming). A piece no wider than a digit is left whole."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     height, width = y1 - y0, x1 - x0
@@ -559,6 +564,28 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float):
     ):
         return whole  # one digit wide, unless it looks like no digit (nor letter): two that touch?
     sub, sub_ink = mask[y0:y1, x0:x1], ink[y0:y1, x0:x1]
+    cuts = _cutting(sub, sub_ink, cost)
+    if cuts is None:
+        return whole
+    columns = np.arange(width)[None, :]
+    masks, images, wide = [], [], []
+    for left, right in cuts:
+        piece = sub & (columns >= left[:, None]) & (columns < right[:, None])
+        full = np.zeros_like(mask)
+        full[y0:y1, x0:x1] = piece
+        masks.append(full)
+        images.append(_digit_image(sub_ink, piece))
+        inked = np.flatnonzero(piece.any(axis=0))
+        wide.append(max(0.0, (inked[-1] + 1 - inked[0]) / height - 1.0))  # a digit is seldom wider than tall
+    images = np.stack(images)
+    return masks, images, digit_shapes.strangeness(images) + 2 * np.array(wide)
+
+
+def _cutting(sub: np.ndarray, sub_ink: np.ndarray, cost: float) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """_split's search in a piece's mask and ink: the cheapest cutting into two digits or more, each
+    part as (its left cut, its right cut), a cut being its column in every row; None if the piece
+    whole (of strangeness `cost`) costs less."""
+    height, width = sub.shape
     column = ndimage.uniform_filter1d(sub.sum(axis=0).astype(np.float64), 3)
     minima = [x for x in range(2, width - 2) if column[x] <= column[x - 1] and column[x] <= column[x + 1]]
     cuts = []
@@ -567,47 +594,79 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float):
             cuts.append(x)
     step = max(2, round(0.12 * height))  # and every so often, where strokes cross the cut
     cuts += [x for x in range(step, width - 1, step) if all(abs(x - c) >= 0.05 * height for c in cuts)]
-    edges = [0, *sorted(cuts), width]
+    if not cuts:
+        return None
+    columns = np.arange(width)[None, :]
     total = float(sub.sum())
-    parts = {}
+    straight = np.array([(sub & (columns < x)).sum() for x in cuts])  # the ink left of each straight cut
+    paths = {}  # one cut for each way of parting the ink (a winding one only if it parts it otherwise)
+    for path in [np.full(height, x) for x in cuts] + [
+        p
+        for p in _seams(sub, cuts, height)
+        if np.abs((sub & (columns < p[:, None])).sum() - straight).min() >= SEAM_OTHER * total
+    ]:
+        paths.setdefault((sub & (columns < path[:, None])).tobytes(), path)
+    edges = [np.zeros(height, int), *sorted(paths.values(), key=lambda p: (p.mean(), tuple(p)))]
+    edges.append(np.full(height, width))
 
-    def part(i, j):
-        if (i, j) not in parts:
-            piece = np.zeros_like(sub)
-            piece[:, edges[i] : edges[j]] = sub[:, edges[i] : edges[j]]
-            inked = np.flatnonzero(piece.any(axis=1))
-            if (
-                not 0.08 * height <= edges[j] - edges[i] <= 1.4 * height
-                or piece.sum() < 0.03 * total
-                or inked.size == 0
-                or inked[-1] + 1 - inked[0] < 0.5 * height  # a 5's bar, a stroke's tail: not a digit of the row
-            ):
-                parts[i, j] = (np.inf, None, None)
-            else:
-                im = _digit_image(sub_ink, piece)
-                wider = max(0.0, (edges[j] - edges[i]) / height - 1.0)  # a digit is seldom wider than tall
-                parts[i, j] = (float(digit_shapes.strangeness(im[None])[0]) + 2 * wider, im, piece)
-        return parts[i, j]
+    def part(i, j, enough):
+        """What the part between edges i and j costs, or inf; not looked at (inf) if it costs `enough`."""
+        if (edges[i] > edges[j]).any():
+            return np.inf  # the cuts cross
+        piece = sub & (columns >= edges[i][:, None]) & (columns < edges[j][:, None])
+        inked, inked_cols = np.flatnonzero(piece.any(axis=1)), np.flatnonzero(piece.any(axis=0))
+        if (
+            piece.sum() < 0.03 * total
+            or not 0.08 * height <= inked_cols[-1] + 1 - inked_cols[0] <= 1.4 * height
+            or inked[-1] + 1 - inked[0] < 0.5 * height  # a 5's bar, a stroke's tail: not a digit of the row
+            or min(lower := piece[height // 2 :].sum() / piece.sum(), 1 - lower) < BALANCE
+        ):
+            return np.inf
+        wider = 2 * max(0.0, (inked_cols[-1] + 1 - inked_cols[0]) / height - 1.0)  # a digit is seldom wider than tall
+        if wider >= enough:
+            return np.inf
+        return float(digit_shapes.strangeness(_digit_image(sub_ink, piece)[None])[0]) + wider
 
+    free = WIDE_DIGIT if cost <= UNSURE_STRANGE else 0.0
+    limit = cost + SEGMENT_COST + 2.0 * max(0.0, width / height - 1.0 - free)  # the whole pays for its width
     best = [(0.0, [])] + [(np.inf, [])] * (len(edges) - 1)  # best[j]: the cheapest cutting of columns up to edge j
     for j in range(1, len(edges)):
-        for i in range(j):
-            if best[i][0] < np.inf:
-                s = best[i][0] + part(i, j)[0] + SEGMENT_COST
+        for i in sorted(range(j), key=lambda i: best[i][0]):
+            if best[i][0] + SEGMENT_COST >= min(best[j][0], limit):
+                break  # no part costs less than nothing: no cutting through edge i can do better
+            if edges[j].min() - edges[i].max() <= 1.4 * height:
+                s = best[i][0] + SEGMENT_COST + part(i, j, min(best[j][0], limit) - best[i][0] - SEGMENT_COST)
                 if s < best[j][0]:
                     best[j] = (s, best[i][1] + [(i, j)])
-    wider = 2.0 * (width / height - 1.0)  # a digit is seldom wider than tall: the whole pays for it
-    if best[-1][0] == np.inf or len(best[-1][1]) < 2 or best[-1][0] >= cost + SEGMENT_COST + wider:
-        return whole
-    masks, images, costs = [], [], []
-    for i, j in best[-1][1]:
-        s, im, piece = part(i, j)
-        full = np.zeros_like(mask)
-        full[y0:y1, x0:x1] = piece
-        masks.append(full)
-        images.append(im)
-        costs.append(s)
-    return masks, np.stack(images), np.array(costs)
+    if len(best[-1][1]) < 2 or best[-1][0] >= limit:
+        return None
+    return [(edges[i], edges[j]) for i, j in best[-1][1]]
+
+
+def _seams(mask: np.ndarray, xs: list[int], height: int) -> np.ndarray:
+    """(len(xs), rows): for each column x, the cut from top to bottom near it that crosses least ink
+    (seam carving), so that it may wind between digits whose columns overlap (a 1 tucked under a 7's
+    bar, a 2's tail under the next digit) where a straight cut crosses both."""
+    h, w = mask.shape
+    xs = np.asarray(xs, int)
+    cols = xs[:, None] + np.arange(-max(1, round(SEAM_BAND * height)), max(1, round(SEAM_BAND * height)) + 1)
+    ink = np.where((cols >= 1) & (cols < w - 1), mask[:, np.clip(cols, 0, w - 1)], np.inf)  # (rows, cuts, band)
+    away = SEAM_MOVE * 0.02 * np.abs(cols - xs[:, None])  # and a little for straying from its column
+    cost = ink[0] + away
+    steps = np.zeros(ink.shape, np.int8)
+    edge = np.full((len(xs), 1), np.inf)
+    for y in range(1, h):
+        options = np.stack(
+            [np.hstack([edge, cost[:, :-1]]) + SEAM_MOVE, cost, np.hstack([cost[:, 1:], edge]) + SEAM_MOVE]
+        )
+        choice = options.argmin(axis=0)
+        steps[y] = choice - 1
+        cost = np.take_along_axis(options, choice[None], 0)[0] + ink[y] + away
+    at = np.empty((len(xs), h), int)
+    at[:, -1] = cost.argmin(axis=1)
+    for y in range(h - 1, 0, -1):
+        at[:, y - 1] = at[:, y] + steps[y, np.arange(len(xs)), at[:, y]]
+    return np.take_along_axis(cols, at, axis=1)
 
 
 def _read(found: _Map) -> _Reading | None:
