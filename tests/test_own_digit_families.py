@@ -61,6 +61,16 @@ def test_digits_that_touch_are_cut_apart_often():
     assert sum(read(item) is not None for item in items) >= 5  # as many digits as were written
 
 
+def test_touching_digits_whose_columns_overlap_are_parted_by_a_winding_cut():
+    """Touching handwritten digits often reach under or over each other (a 7's bar over the next
+    digit, a 2's tail under it): no straight cut parts them, a cut winding between their strokes
+    does. Measured 31 of 60 (26 with straight cuts only)."""
+    items = own_digits.generate("number_touching_drawing", 30, seed=4, first_index=0) + own_digits.generate(
+        "number_touching_drawing", 30, seed=5, first_index=0
+    )
+    assert sum(1 for item in items if (found := read(item)) is not None and min(found) >= 0.85) >= 29
+
+
 def test_two_digits_that_touch_into_a_square_are_cut_apart():
     """Two digits pushed together until they are no wider than tall: no wider than one digit, but
     looking like none (nor like a letter), so cut by recognition. Measured 22 of 30 (0 before)."""
