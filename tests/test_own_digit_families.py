@@ -35,9 +35,13 @@ def read(item) -> list[float] | None:
     ]
 
 
-def read_right(family: str, seed: int = 0) -> int:
-    items = own_digits.generate(family, SAMPLES, seed=seed, first_index=0)
+def count_right(items) -> int:
+    """How many pictures are read right: every digit found, each like its clean reference."""
     return sum(1 for item in items if (found := read(item)) is not None and min(found) >= 0.85)
+
+
+def read_right(family: str, seed: int = 0, count: int = SAMPLES) -> int:
+    return count_right(own_digits.generate(family, count, seed=seed, first_index=0))
 
 
 @pytest.mark.parametrize(
@@ -65,10 +69,7 @@ def test_touching_digits_whose_columns_overlap_are_parted_by_a_winding_cut():
     """Touching handwritten digits often reach under or over each other (a 7's bar over the next
     digit, a 2's tail under it): no straight cut parts them, a cut winding between their strokes
     does. Measured 31 of 60 (26 with straight cuts only)."""
-    items = own_digits.generate("number_touching_drawing", 30, seed=4, first_index=0) + own_digits.generate(
-        "number_touching_drawing", 30, seed=5, first_index=0
-    )
-    assert sum(1 for item in items if (found := read(item)) is not None and min(found) >= 0.85) >= 29
+    assert read_right("number_touching_drawing", 4, 30) + read_right("number_touching_drawing", 5, 30) >= 29
 
 
 def test_a_5_with_a_long_bar_stays_one_digit():
@@ -151,19 +152,13 @@ def test_a_photographed_number_keeps_the_digits_at_its_ends():
     """The light across a photo can lose a row's end digits in one ink map and not in another: the
     reading that holds every digit of the chosen one and others beside them is kept. Measured 47 of
     60 (44 when the ink map with the most ink in its largest digit is read alone)."""
-    items = own_digits.generate("number_apart_photo", 30, seed=2, first_index=0) + own_digits.generate(
-        "number_apart_photo", 30, seed=3, first_index=0
-    )
-    assert sum(1 for item in items if (found := read(item)) is not None and min(found) >= 0.85) >= 46
+    assert read_right("number_apart_photo", 2, 30) + read_right("number_apart_photo", 3, 30) >= 46
 
 
 def test_a_photographed_number_in_small_close_digits_is_read_again_larger():
     """A photo is analysed reduced to 400 pixels, where small close digits blur into each other: a
     number in small digits is read again at the size it was opened at. Measured 33 of 60 (27 before)."""
-    items = own_digits.generate("number_close_photo", 30, seed=1, first_index=0) + own_digits.generate(
-        "number_touching_photo", 30, seed=1, first_index=0
-    )
-    assert sum(1 for item in items if (found := read(item)) is not None and min(found) >= 0.85) >= 31
+    assert read_right("number_close_photo", 1, 30) + read_right("number_touching_photo", 1, 30) >= 31
 
 
 @pytest.mark.parametrize("count", [2, 4])
@@ -221,8 +216,7 @@ def test_a_thick_marker_8_and_0_stay_whole():
     """A marker stroke ~20 % of the digit's height: the 8's loops and the 0's hole are not taken for ink."""
     items = [it for it in own_digits.generate("thick", 60, seed=1, first_index=0) if it.answer in ("8", "0")]
     assert {"8", "0"} <= {it.answer for it in items}
-    right = sum(1 for it in items if (found := read(it)) is not None and min(found) >= 0.85)
-    assert right >= 0.8 * len(items)
+    assert count_right(items) >= 0.8 * len(items)
 
 
 @pytest.mark.parametrize(
@@ -397,10 +391,7 @@ def test_a_patch_of_shadow_or_desk_is_not_taken_for_the_digit():
     """Photos with a hard shadow or ruled paper, where a patch of shadow, desk or sheet is larger than
     the digit: a patch is no pen stroke (deep in its middle, thin in its arms), so the digit is read.
     Measured 50 of 60 (46 when patches may be digits)."""
-    items = own_digits.generate("shadow", 30, seed=5, first_index=0) + own_digits.generate(
-        "lines", 30, seed=5, first_index=0
-    )
-    assert sum(1 for item in items if (found := read(item)) is not None and min(found) >= 0.85) >= 48
+    assert read_right("shadow", 5, 30) + read_right("lines", 5, 30) >= 48
 
 
 def test_a_faint_pencil_digit_on_unevenly_lit_paper_is_read():

@@ -563,28 +563,20 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float):
         width < SQUARE * height or cost <= STRANGE or digit_shapes.letters(image[None])[0] is not None
     ):
         return whole  # one digit wide, unless it looks like no digit (nor letter): two that touch?
-    sub, sub_ink = mask[y0:y1, x0:x1], ink[y0:y1, x0:x1]
-    cuts = _cutting(sub, sub_ink, cost)
-    if cuts is None:
+    parts = _cutting(mask[y0:y1, x0:x1], ink[y0:y1, x0:x1], cost)
+    if parts is None:
         return whole
-    columns = np.arange(width)[None, :]
-    masks, images, wide = [], [], []
-    for left, right in cuts:
-        piece = sub & (columns >= left[:, None]) & (columns < right[:, None])
-        full = np.zeros_like(mask)
-        full[y0:y1, x0:x1] = piece
-        masks.append(full)
-        images.append(_digit_image(sub_ink, piece))
-        inked = np.flatnonzero(piece.any(axis=0))
-        wide.append(max(0.0, (inked[-1] + 1 - inked[0]) / height - 1.0))  # a digit is seldom wider than tall
-    images = np.stack(images)
-    return masks, images, digit_shapes.strangeness(images) + 2 * np.array(wide)
+    masks = []
+    for piece, _, _ in parts:
+        masks.append(np.zeros_like(mask))
+        masks[-1][y0:y1, x0:x1] = piece
+    return masks, np.stack([im for _, im, _ in parts]), np.array([c for _, _, c in parts])
 
 
-def _cutting(sub: np.ndarray, sub_ink: np.ndarray, cost: float) -> list[tuple[np.ndarray, np.ndarray]] | None:
+def _cutting(sub: np.ndarray, sub_ink: np.ndarray, cost: float) -> list[tuple[np.ndarray, np.ndarray, float]] | None:
     """_split's search in a piece's mask and ink: the cheapest cutting into two digits or more, each
-    part as (its left cut, its right cut), a cut being its column in every row; None if the piece
-    whole (of strangeness `cost`) costs less."""
+    part as its mask, its 28×28 and its cost (strangeness, and width beyond its height); None if the
+    piece whole (of strangeness `cost`) costs less."""
     height, width = sub.shape
     column = ndimage.uniform_filter1d(sub.sum(axis=0).astype(np.float64), 3)
     minima = [x for x in range(2, width - 2) if column[x] <= column[x - 1] and column[x] <= column[x + 1]]
@@ -608,6 +600,7 @@ def _cutting(sub: np.ndarray, sub_ink: np.ndarray, cost: float) -> list[tuple[np
         paths.setdefault((sub & (columns < path[:, None])).tobytes(), path)
     edges = [np.zeros(height, int), *sorted(paths.values(), key=lambda p: (p.mean(), tuple(p)))]
     edges.append(np.full(height, width))
+    made = {}  # (i, j): the part between edges i and j, its 28×28 and its cost, when looked at
 
     def part(i, j, enough):
         """What the part between edges i and j costs, or inf; not looked at (inf) if it costs `enough`."""
@@ -622,13 +615,14 @@ def _cutting(sub: np.ndarray, sub_ink: np.ndarray, cost: float) -> list[tuple[np
             or min(lower := piece[height // 2 :].sum() / piece.sum(), 1 - lower) < BALANCE
         ):
             return np.inf
-        wider = 2 * max(0.0, (inked_cols[-1] + 1 - inked_cols[0]) / height - 1.0)  # a digit is seldom wider than tall
+        wider = _too_wide(inked_cols[-1] + 1 - inked_cols[0], height)
         if wider >= enough:
             return np.inf
-        return float(digit_shapes.strangeness(_digit_image(sub_ink, piece)[None])[0]) + wider
+        image = _digit_image(sub_ink, piece)
+        made[i, j] = piece, image, float(digit_shapes.strangeness(image[None])[0]) + wider
+        return made[i, j][2]
 
-    free = WIDE_DIGIT if cost <= UNSURE_STRANGE else 0.0
-    limit = cost + SEGMENT_COST + 2.0 * max(0.0, width / height - 1.0 - free)  # the whole pays for its width
+    limit = cost + SEGMENT_COST + _too_wide(width, height, WIDE_DIGIT if cost <= UNSURE_STRANGE else 0.0)
     best = [(0.0, [])] + [(np.inf, [])] * (len(edges) - 1)  # best[j]: the cheapest cutting of columns up to edge j
     for j in range(1, len(edges)):
         for i in sorted(range(j), key=lambda i: best[i][0]):
@@ -640,7 +634,13 @@ def _cutting(sub: np.ndarray, sub_ink: np.ndarray, cost: float) -> list[tuple[np
                     best[j] = (s, best[i][1] + [(i, j)])
     if len(best[-1][1]) < 2 or best[-1][0] >= limit:
         return None
-    return [(edges[i], edges[j]) for i, j in best[-1][1]]
+    return [made[i, j] for i, j in best[-1][1]]
+
+
+def _too_wide(width: int, height: int, free: float = 0.0) -> float:
+    """What a digit (or a piece read as one) pays, in strangeness, for being wider than tall (by
+    more than `free` of its height): a digit seldom is."""
+    return 2.0 * max(0.0, width / height - 1.0 - free)
 
 
 def _seams(mask: np.ndarray, xs: list[int], height: int) -> np.ndarray:
@@ -649,7 +649,8 @@ def _seams(mask: np.ndarray, xs: list[int], height: int) -> np.ndarray:
     bar, a 2's tail under the next digit) where a straight cut crosses both."""
     h, w = mask.shape
     xs = np.asarray(xs, int)
-    cols = xs[:, None] + np.arange(-max(1, round(SEAM_BAND * height)), max(1, round(SEAM_BAND * height)) + 1)
+    band = max(1, round(SEAM_BAND * height))
+    cols = xs[:, None] + np.arange(-band, band + 1)
     ink = np.where((cols >= 1) & (cols < w - 1), mask[:, np.clip(cols, 0, w - 1)], np.inf)  # (rows, cuts, band)
     away = SEAM_MOVE * 0.02 * np.abs(cols - xs[:, None])  # and, in every row, a fiftieth of that per pixel it strays
     cost = ink[0] + away
@@ -717,7 +718,7 @@ def _joined(found: _Map, digits: list[tuple[list[_Piece], tuple]]) -> list[tuple
     def cost(read):
         mask, _, strangeness = read
         rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-        return strangeness + 2 * max(0.0, (cols[-1] - cols[0] + 1) / (rows[-1] - rows[0] + 1) - 1.0)
+        return strangeness + _too_wide(cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
 
     out = [digits[0]]
     for group, read in digits[1:]:
