@@ -46,6 +46,7 @@ MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
 ANALYSIS_SIDE = 400  # digits are found (and their 28×28s made) in the picture reduced to this size
 SHARPER = 60  # a number whose digits are shorter than this (pixels at ANALYSIS_SIDE) is read again larger
+LEAN = (-20, 38)  # a straight stroke leaning this far from upright (degrees, + like /) may be a 1: 99 % of MNIST's
 MIN_DIGIT = 0.04  # a digit's longer side is at least this fraction of the picture's (smaller: too small)
 STRANGE = 1.0  # strangeness (digit_shapes) above which a picture is not read as a digit
 
@@ -368,7 +369,7 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
         if values[1] > 36 * max(values[0], 1e-9):  # 6 times longer than wide: a straight stroke
             dy, dx = vectors[:, 1] if vectors[0, 1] >= 0 else -vectors[:, 1]  # pointing down the picture
             lean = -math.degrees(math.atan2(dx, dy))  # from vertical: + leans right like /, - like \
-            if not -15 <= lean <= 35:
+            if not LEAN[0] <= lean <= LEAN[1]:
                 return "line"  # a 1 stands upright or leans right a little; a bar may still be part of a digit
             if (own & border).any() and p.size < 0.8 * side:
                 return "edge"  # a straight edge running into the picture's border: a sheet's, a shadow's
