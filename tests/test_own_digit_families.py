@@ -178,6 +178,24 @@ def test_a_number_on_a_photo_darkened_towards_its_corners_is_read(count):
     assert right >= 9
 
 
+def test_the_sheet_a_single_digit_is_written_on_is_not_taken_for_the_digit():
+    """A sheet lit brighter in its middle (or bright against its desk) is no light-on-dark digit
+    holding the dark digit written on it: that rule held only for a row of two digits or more.
+    Photos of one digit on ruled or grid paper, on a desk, with a shadow or dust (120 of them): the
+    box of the digit read covers over a quarter of the picture in none (3 before)."""
+    sheets = 0
+    for family in ("lines", "desk", "shadow", "dust"):
+        for seed in (0, 1, 3):
+            for item in own_digits.generate(family, 10, seed=seed, first_index=0):
+                try:
+                    prepared = digit_image.prepare(item.image)
+                except NoDigitError:
+                    continue
+                w, h = prepared.picture.size
+                sheets += any((x1 - x0) * (y1 - y0) > 0.25 * w * h for x0, y0, x1, y1 in prepared.boxes)
+    assert sheets <= 1
+
+
 @pytest.mark.parametrize("kind, floor", [("speck", 8), ("underline", 6), ("cap", 7)])
 def test_a_speck_an_underline_or_a_pen_cap_beside_a_digit_leaves_one_digit(kind, floor):
     assert read_right(f"beside_{kind}") >= floor

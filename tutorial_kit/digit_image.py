@@ -822,9 +822,10 @@ PAPER_AREA = 4  # if this many times the area of dark digits they hold
 
 def _not_paper(readings: list[tuple[_Map, _Reading]], others: list[tuple[_Map, _Reading]]) -> list:
     """The readings that are not the paper of a number: a light reading across half the picture,
-    its box mostly "ink", that holds a row of dark digits far smaller than itself is the paper they
-    are written on (the bright middle of a photo darkened towards its corners, taken for light ink
-    with the digits as its holes, and cut in two), unless nothing else is left."""
+    its box mostly "ink", that holds dark digits far smaller than itself is the paper they are
+    written on (the bright middle of a photo darkened towards its corners, taken for light ink with
+    the digits as its holes, perhaps cut in two; one digit is written on paper too), unless nothing
+    else is left."""
 
     def hull(r: _Reading) -> tuple[int, int, int, int]:
         boxes = np.array(_boxes(r.masks))
@@ -843,13 +844,9 @@ def _not_paper(readings: list[tuple[_Map, _Reading]], others: list[tuple[_Map, _
             and float(np.logical_or.reduce(r.masks)[y0:y1, x0:x1].mean()) >= PAPER_FILL
         )
 
-    def written_on(r: _Reading) -> bool:  # a row of dark digits inside it, far smaller than it (not a hole)
+    def written_on(r: _Reading) -> bool:  # dark digits inside it, far smaller than it (not a hole)
         return any(
-            not n.light
-            and len(o.masks) > 1
-            and _within(hull(o), hull(r))
-            and area(hull(r)) >= PAPER_AREA * area(hull(o))
-            for n, o in others
+            not n.light and _within(hull(o), hull(r)) and area(hull(r)) >= PAPER_AREA * area(hull(o)) for n, o in others
         )
 
     kept = [(m, r) for m, r in readings if not (sheet(m, r) and written_on(r))]
