@@ -196,6 +196,14 @@ def test_the_sheet_a_single_digit_is_written_on_is_not_taken_for_the_digit():
     assert sheets <= 1
 
 
+def test_a_light_digit_is_not_paper_round_its_own_hole():
+    """The other side of the rule above: the hole of a thick light-on-dark 8 may be read as one dark
+    digit, far smaller than the 8 — the 8 is no sheet for it (one dark digit must be 16 times smaller
+    than the light reading, a row 4 times). The survey's light-on-dark photos (seed 0): 20 of 20; 19
+    with one digit held to a row's ratio (an 8 read as 4)."""
+    assert count_right(own_digits.generate("dark", 20, seed=0)) >= 20
+
+
 @pytest.mark.parametrize("kind, floor", [("speck", 8), ("underline", 6), ("cap", 7)])
 def test_a_speck_an_underline_or_a_pen_cap_beside_a_digit_leaves_one_digit(kind, floor):
     assert read_right(f"beside_{kind}") >= floor

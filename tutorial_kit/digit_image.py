@@ -818,6 +818,7 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
 
 PAPER_FILL = 0.5  # light digits whose box is at least this much "ink" may be a sheet (with holes), not strokes
 PAPER_AREA = 4  # if this many times the area of dark digits they hold
+PAPER_AREA_ONE = 16  # or of one dark digit (the hole of a light-on-dark 0 or 8 may be read as one)
 
 
 def _not_paper(readings: list[tuple[_Map, _Reading]], others: list[tuple[_Map, _Reading]]) -> list:
@@ -846,7 +847,10 @@ def _not_paper(readings: list[tuple[_Map, _Reading]], others: list[tuple[_Map, _
 
     def written_on(r: _Reading) -> bool:  # dark digits inside it, far smaller than it (not a hole)
         return any(
-            not n.light and _within(hull(o), hull(r)) and area(hull(r)) >= PAPER_AREA * area(hull(o)) for n, o in others
+            not n.light
+            and _within(hull(o), hull(r))
+            and area(hull(r)) >= (PAPER_AREA if len(o.masks) > 1 else PAPER_AREA_ONE) * area(hull(o))
+            for n, o in others
         )
 
     kept = [(m, r) for m, r in readings if not (sheet(m, r) and written_on(r))]
