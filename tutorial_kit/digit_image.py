@@ -591,14 +591,14 @@ def _cutting(sub: np.ndarray, sub_ink: np.ndarray, cost: float) -> list[tuple[np
         return None
     columns = np.arange(width)[None, :]
     total = float(sub.sum())
-    straight = np.array([(sub & (columns < x)).sum() for x in cuts])  # the ink left of each straight cut
-    paths = {}  # one cut for each way of parting the ink (a winding one only if it parts it otherwise)
-    for path in [np.full(height, x) for x in cuts] + [
-        p
-        for p in _seams(sub, cuts, height)
-        if np.abs((sub & (columns < p[:, None])).sum() - straight).min() >= SEAM_OTHER * total
-    ]:
-        paths.setdefault((sub & (columns < path[:, None])).tobytes(), path)
+    paths, straight = {}, []  # one cut for each way of parting the ink; the ink left of each straight cut
+    for k, path in enumerate([np.full(height, x) for x in cuts] + list(_seams(sub, cuts, height))):
+        left = sub & (columns < path[:, None])
+        if k < len(cuts):
+            straight.append(int(left.sum()))
+        elif np.abs(int(left.sum()) - np.array(straight)).min() < SEAM_OTHER * total:
+            continue  # a winding cut that parts the ink as a straight one does
+        paths.setdefault(left.tobytes(), path)
     edges = [np.zeros(height, int), *sorted(paths.values(), key=lambda p: (p.mean(), tuple(p)))]
     edges.append(np.full(height, width))
     made = {}  # (i, j): the part between edges i and j, its 28×28 and its cost, when looked at
