@@ -288,6 +288,7 @@ def main(argv=None):
     try:  # Step 6
         if not model.trained_now:
             prediction.say_model(model.saved, args.training_flags_given)
+        images = prediction.judged(images, prediction.judge(model))  # touching digits cut where it reads them best
         probabilities = model.probabilities(prediction.stack(images))
     finally:
         model.close()

@@ -20,11 +20,11 @@ SAMPLES = 10
 DIGITS = own_digits.Digits(0)  # the suite's digits: MNIST's first 1,000 test digits
 
 
-def read(item) -> list[float] | None:
+def read(item, judge=None) -> list[float] | None:
     """Each digit's similarity to its clean reference, or None when the number of digits is wrong
-    or nothing was found."""
+    or nothing was found (`judge`: prepare's network judging the cuts, if any)."""
     try:
-        prepared = digit_image.prepare(item.image)
+        prepared = digit_image.prepare(item.image, judge=judge)
     except NoDigitError:
         return None
     if len(prepared.images) != len(item.indices):
@@ -461,3 +461,23 @@ def test_a_digit_broken_in_two_by_a_gap_is_read_as_one():
         prepared = digit_image.prepare(Image.fromarray(im))
         right += len(prepared.images) == 1
     assert right >= 15
+
+
+def test_a_network_judging_the_parts_chooses_the_cuts_between_touching_digits():
+    """Segmentation by recognition with the network (prepare's judge): each part of a cutting also
+    pays for the network's doubt about it. Here the judge is sure of a part exactly as much as it
+    resembles one of the digits written (cosine similarity), so the cuts it prefers are the writer's:
+    touching numbers read right rise well above the shapes' own choice (measured 42 of 60, 31 without)."""
+    right = {False: 0, True: 0}
+    for seed in (4, 5):
+        for item in own_digits.generate("number_touching_drawing", 30, seed=seed, first_index=0):
+            references = [digit_shapes._as_drawn(DIGITS.images[i]) for i in item.indices]
+
+            def judge(images, references=references):
+                sure = max(similarity(images[0], r) for r in references)
+                return np.array([[sure] + [(1 - sure) / 9] * 9])
+
+            for judged in (False, True):
+                found = read(item, judge if judged else None)
+                right[judged] += found is not None and min(found) >= 0.85
+    assert right[True] >= right[False] + 5, right

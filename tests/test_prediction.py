@@ -99,3 +99,43 @@ def test_the_training_flags_given_are_recorded_while_parsing(argv, training):
     args = main.parse_args(argv)
     assert args.training_flags_given == training
     assert set(training) <= set(args.given)
+
+
+def test_only_pictures_whose_digits_were_cut_apart_are_prepared_again_with_the_network(tmp_path):
+    """main.py --predict prepares every file before training (a bad file is said at once); where
+    touching digits were searched for cuts, the network then judges the cuts (prediction.judged)."""
+    import own_digits
+
+    from tutorial_kit import digit_image
+
+    touching = next(
+        item for item in own_digits.generate("number_touching_drawing", 10, first_index=0)
+        if digit_image.prepare(item.image).searched
+    )  # fmt: skip
+    touching.image.save(tmp_path / "number.png")
+    own_digits.generate("drawing", 1, first_index=0)[0].image.save(tmp_path / "digit.png")
+    calls = []
+
+    def network(images):
+        calls.append(len(images))
+        return np.full((len(images), 10), 0.1)
+
+    first = prediction.prepare_files([tmp_path / "number.png", tmp_path / "digit.png"], False, [None, None])
+    assert [item.searched for _, item, _ in first] == [True, False]
+    again = prediction.judged(first, network)
+    assert calls  # the cut number was prepared again, its parts shown to the network
+    assert again[1][1] is first[1][1]  # the single digit was not
+    assert again[0][1].searched and again[0][1].picture is None  # no contact sheet asked for: no picture kept
+
+
+def test_only_a_network_that_reads_mnist_well_judges_the_cuts():
+    """A weakly trained network is unsure of every part and would cut touching digits too little."""
+
+    def model(accuracy):
+        return SimpleNamespace(saved=SimpleNamespace(test_accuracy=accuracy), probabilities=lambda images: None)
+
+    assert prediction.judge(model(prediction.JUDGE_ACCURACY - 0.01)) is None
+    strong = model(prediction.JUDGE_ACCURACY)
+    assert prediction.judge(strong) is strong.probabilities
+    prepared = [(Path("n.png"), SimpleNamespace(searched=True), None)]
+    assert prediction.judged(prepared, None) == prepared  # no judge: nothing prepared again

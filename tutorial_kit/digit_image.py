@@ -62,6 +62,7 @@ class Prepared:
     strangeness: np.ndarray  # per digit: > 1 does not look like a handwritten digit (digit_shapes)
     picture: Image.Image | None  # the picture as analysed (upright, reduced), RGB, for the contact sheet
     kept: np.ndarray | None  # bool, the picture's size: the ink that was kept as the digit
+    searched: bool = False  # a piece was searched for cuts between touching digits (a judge may cut it otherwise)
 
     @property
     def image(self) -> np.ndarray:
@@ -400,6 +401,7 @@ class _Reading:
     inside: float  # 1 when its largest digit is clear of the picture's border (see _inside)
     mass: float  # the ink of its largest digit
     enclosing: bool = False  # marks drawn inside a digit's loop: a face, not a digit
+    searched: bool = False  # a piece was searched for cuts between touching digits
 
     @property
     def cost(self) -> float:
@@ -544,6 +546,7 @@ FAR = 1.5  # a gap this many digits' heights wide along a row ends the number
 WIDE = 1.25  # a piece this much wider than tall may be more than one digit
 SQUARE = 0.8  # a piece this wide for its height that looks like no digit may be two that touch
 SEGMENT_COST = 0.3  # what each digit of a split costs, in strangeness: a split must earn its cuts
+DOUBT = 3.0  # what a digit costs, in strangeness, for the network's doubt (1 − its top probability) when cutting
 WIDE_DIGIT = 0.25  # a piece that looks like a digit may be this much wider than tall before it pays (a 5's long bar)
 BALANCE = 0.15  # a part with less of its ink than this in the row's top or bottom half is a stroke (a 5's bar)
 SEAM_BAND = 0.25  # a winding cut strays at most this many digits' heights from its column
@@ -551,11 +554,12 @@ SEAM_OTHER = 0.01  # a winding cut is tried if the ink it leaves on its left dif
 SEAM_MOVE = 0.3  # what a winding cut pays, in pixels of ink crossed, for each pixel it moves sideways
 
 
-def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float):
+def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, judge=None):
     """Digits that touch: of the ways to cut a wide piece at the columns holding least ink, straight
     down or winding between the strokes (_seams), the one whose parts look most like digits
-    (segmentation by recognition: each part's strangeness plus SEGMENT_COST, the least total by
-    dynamic programming). A piece no wider than a digit is left whole."""
+    (segmentation by recognition: each part's strangeness plus SEGMENT_COST, and the network's
+    doubt when there is one (`judge`), the least total by dynamic programming). A piece no wider
+    than a digit is left whole; the last value says whether cuts were searched for."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     height, width = y1 - y0, x1 - x0
@@ -563,21 +567,25 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float):
     if width <= WIDE * height and (
         width < SQUARE * height or cost <= STRANGE or digit_shapes.letters(image[None])[0] is not None
     ):
-        return whole  # one digit wide, unless it looks like no digit (nor letter): two that touch?
-    parts = _cutting(mask[y0:y1, x0:x1], ink[y0:y1, x0:x1], cost)
+        return (*whole, False)  # one digit wide, unless it looks like no digit (nor letter): two that touch?
+    parts = _cutting(mask[y0:y1, x0:x1], ink[y0:y1, x0:x1], cost, _doubt(judge, image), judge)
     if parts is None:
-        return whole
+        return (*whole, True)
     masks = []
     for piece, _, _ in parts:
         masks.append(np.zeros_like(mask))
         masks[-1][y0:y1, x0:x1] = piece
-    return masks, np.stack([im for _, im, _ in parts]), np.array([c for _, _, c in parts])
+    return masks, np.stack([im for _, im, _ in parts]), np.array([c for _, _, c in parts]), True
 
 
-def _cutting(sub: np.ndarray, sub_ink: np.ndarray, cost: float) -> list[tuple[np.ndarray, np.ndarray, float]] | None:
+def _cutting(
+    sub: np.ndarray, sub_ink: np.ndarray, cost: float, doubt: float = 0.0, judge=None
+) -> list[tuple[np.ndarray, np.ndarray, float]] | None:
     """_split's search in a piece's mask and ink: the cheapest cutting into two digits or more, each
     part as its mask, its 28×28 and its cost (strangeness, and width beyond its height); None if the
-    piece whole (of strangeness `cost`) costs less."""
+    piece whole (of strangeness `cost`) costs less. With a network (`judge`), each part (and the
+    whole, `doubt`) also pays for the network's doubt about it: the cuts it reads best. A part's doubt
+    is not in the cost returned (the network's answer is weighed again when the digits are read)."""
     height, width = sub.shape
     column = ndimage.uniform_filter1d(sub.sum(axis=0).astype(np.float64), 3)
     minima = [x for x in range(2, width - 2) if column[x] <= column[x - 1] and column[x] <= column[x + 1]]
@@ -604,7 +612,8 @@ def _cutting(sub: np.ndarray, sub_ink: np.ndarray, cost: float) -> list[tuple[np
     made = {}  # (i, j): the part between edges i and j, its 28×28 and its cost, when looked at
 
     def part(i, j, enough):
-        """What the part between edges i and j costs, or inf; not looked at (inf) if it costs `enough`."""
+        """What the part between edges i and j costs (with the network's doubt), or inf; not looked
+        at (inf) if it costs `enough`."""
         if (edges[i] > edges[j]).any():
             return np.inf  # the cuts cross
         piece = sub & (columns >= edges[i][:, None]) & (columns < edges[j][:, None])
@@ -621,9 +630,9 @@ def _cutting(sub: np.ndarray, sub_ink: np.ndarray, cost: float) -> list[tuple[np
             return np.inf
         image = _digit_image(sub_ink, piece)
         made[i, j] = piece, image, float(digit_shapes.strangeness(image[None])[0]) + wider
-        return made[i, j][2]
+        return made[i, j][2] + _doubt(judge, image)
 
-    limit = cost + SEGMENT_COST + _too_wide(width, height, WIDE_DIGIT if cost <= UNSURE_STRANGE else 0.0)
+    limit = cost + doubt + SEGMENT_COST + _too_wide(width, height, WIDE_DIGIT if cost <= UNSURE_STRANGE else 0.0)
     best = [(0.0, [])] + [(np.inf, [])] * (len(edges) - 1)  # best[j]: the cheapest cutting of columns up to edge j
     for j in range(1, len(edges)):
         for i in sorted(range(j), key=lambda i: best[i][0]):
@@ -636,6 +645,12 @@ def _cutting(sub: np.ndarray, sub_ink: np.ndarray, cost: float) -> list[tuple[np
     if len(best[-1][1]) < 2 or best[-1][0] >= limit:
         return None
     return [made[i, j] for i, j in best[-1][1]]
+
+
+def _doubt(judge, image: np.ndarray) -> float:
+    """What the network's doubt about a 28×28 (1 − its top probability) costs a digit in the cutting
+    search, in strangeness; nothing without a network."""
+    return 0.0 if judge is None else DOUBT * (1.0 - float(np.max(judge(image[None]))))
 
 
 def _too_wide(width: int, height: int, free: float = 0.0) -> float:
@@ -671,20 +686,22 @@ def _seams(mask: np.ndarray, xs: list[int], height: int) -> np.ndarray:
     return np.take_along_axis(cols, at, axis=1)
 
 
-def _read(found: _Map) -> _Reading | None:
-    """The digits of a row in one ink map, touching ones split."""
+def _read(found: _Map, judge=None) -> _Reading | None:
+    """The digits of a row in one ink map, touching ones split (where `judge`, the network, reads
+    the parts best, if given)."""
     row = _row(found)
     if row is None:
         return None
     digits, left_out = row
     digits = _joined(found, [(group, _as_digit(found, group)) for group in digits])
-    masks, images, costs = [], [], []
+    masks, images, costs, searched = [], [], [], False
     enclosing = _enclosing(found, [group for group, _ in digits])
     for _, (mask, image, strangeness) in digits:
-        split = _split(found.ink, mask, image, strangeness)
+        split = _split(found.ink, mask, image, strangeness, judge)
         masks += split[0]
         images.append(split[1])
         costs.append(split[2])
+        searched |= split[3]
     notes = []
     if left_out:
         notes.append(
@@ -700,6 +717,7 @@ def _read(found: _Map) -> _Reading | None:
         _inside(anchor, found.labels.shape),
         mass,
         enclosing,
+        searched,
     )
 
 
@@ -759,7 +777,7 @@ def _local_map(plane, window, lower, edge, floor) -> _Map | None:
     return found
 
 
-def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading | None, list[_Map]]:
+def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | None, _Reading | None, list[_Map]]:
     """The ink map and the digits read in it, and every map looked at (to say what was seen).
     Ink is looked for against one paper tone (a drawing, a screenshot, a scan, a crop: a thick
     marker stays solid) and, unless the paper is plainly even, against the local paper of a photo
@@ -775,7 +793,7 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
         if ink is not None:
             seen.append(_pieces(ink, _remove_lines(ink > level)))
             seen[-1].scale, seen[-1].light = contrast, light
-    candidates = [(m, r) for m in seen for r in [_read(m)] if r is not None]
+    candidates = [(m, r) for m in seen for r in [_read(m, judge)] if r is not None]
     pool = list(candidates)  # every reading made, for _fuller
     small = min(dark.shape)
     majority = max(round(0.5 * small), min(small, 64))
@@ -787,7 +805,7 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
     if even:  # one paper tone: the paper surrounds the digits, so the ink that covers the border is not ink
         candidates = [(m, r) for m, r in candidates if _border_share(m) < 0.9] or candidates
     if not even or not candidates:  # a photo's local paper too (a smooth vignette looks even, yet splits)
-        local, looked = _local(planes, papers, small, majority, pool)
+        local, looked = _local(planes, papers, small, majority, pool, judge)
         seen += looked
         if local is not None and even and local[0].scale < DARK_INK:
             local = None  # even paper with no digit against its tone: only its grain is darker than nearby
@@ -802,7 +820,7 @@ def _locate(dark: np.ndarray, light: np.ndarray) -> tuple[_Map | None, _Reading 
         ink, _, level, _ = _global_ink(dark[y0:y1, x0:x1])
         if ink is not None:
             inner = _pieces(ink, _remove_lines(ink > level))
-            reading = _read(inner)
+            reading = _read(inner, judge)
             if reading is not None and reading.cost <= STRANGE:
                 full = _Map(np.zeros_like(dark), np.zeros(dark.shape, np.int32), inner.pieces)
                 full.ink[y0:y1, x0:x1] = ink
@@ -913,7 +931,9 @@ def _canvas(plane: np.ndarray) -> tuple[int, int, int, int] | None:
     return y0 + 2, x0 + 2, y1 - 2, x1 - 2
 
 
-def _local(planes, papers, small: int, majority: int, pool: list) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
+def _local(
+    planes, papers, small: int, majority: int, pool: list, judge=None
+) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
     """The best reading against a photo's local paper, and the maps looked at (`papers`: each
     plane's majority paper where already known; every reading made is added to `pool`)."""
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
@@ -925,7 +945,7 @@ def _local(planes, papers, small: int, majority: int, pool: list) -> tuple[tuple
             m = _local_map(plane, window, lower, edge, floor)
             if m is not None:
                 m.light = light
-            reading = _read(m) if m is not None else None
+            reading = _read(m, judge) if m is not None else None
             if m is not None:
                 seen.append(m)
             if reading is not None:
@@ -947,7 +967,7 @@ def _local(planes, papers, small: int, majority: int, pool: list) -> tuple[tuple
     fitted = min(small, max(5, round(3 * stroke + 3)))
     if fitted < 0.7 * min(window, narrow) or fitted > window:  # a thin pen, or a very thick one
         again = _local_map(plane, fitted, lower, edge, floor)
-        again_reading = _read(again) if again is not None else None
+        again_reading = _read(again, judge) if again is not None else None
         if again_reading is not None:
             again.light = m.light
             pool.append((again, again_reading))
@@ -1038,17 +1058,19 @@ def mnist_style(ink: np.ndarray) -> np.ndarray:
     return out
 
 
-def prepare(source, name: str | None = None, max_pixels: int | None = None) -> Prepared:
+def prepare(source, name: str | None = None, max_pixels: int | None = None, judge=None) -> Prepared:
     """Find the digits in `source` (an image file's path, the bytes of one, or a PIL image) and
     make each the network's 28×28 input, left to right. Raises NoDigitError for a picture with no
     digit in it (saying what it holds instead), ImageTooLargeError when its header claims more than
     `max_pixels` (checked before decoding), and ImageError for anything that is not a readable
-    image; `name` is how messages call it."""
+    image; `name` is how messages call it. `judge`: the network that will read the digits
+    (28×28s -> ten probabilities each), to cut touching digits where it reads the parts best; without
+    it, pieces are cut by their shapes alone (and `searched` says whether a judge could matter)."""
     if name is None:
         name = display_path(source) if not isinstance(source, bytes | bytearray | Image.Image) else "the image"
     im = open_image(source, name, max_pixels, reduce=True)
     dark, light = _planes(im)
-    _, best, seen = _locate(dark, light)
+    _, best, seen = _locate(dark, light, judge)
     if best is None:
         raise _nothing_found(seen, name)
     boxes = _boxes(best.masks)
@@ -1059,14 +1081,14 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None) -> P
         and np.mean(dark == np.max(dark)) <= 0.5
     ):
         sharper = _planes(im, max(im.size))
-        _, again, _ = _locate(*sharper)
+        _, again, _ = _locate(*sharper, judge)
         if again is not None and len(again.masks) >= len(best.masks) and again.cost <= STRANGE:
             best, dark, boxes = again, sharper[0], _boxes(again.masks)
     kept = np.logical_or.reduce(best.masks)
     if best.enclosing:  # marks inside a ring: a face, a drawing, not a digit
         best.notes.append("marks drawn inside a loop")
         best.strangeness = best.strangeness + STRANGE
-    return Prepared(best.images, boxes, best.notes, best.strangeness, _picture(im, dark), kept)
+    return Prepared(best.images, boxes, best.notes, best.strangeness, _picture(im, dark), kept, best.searched)
 
 
 def _picture(im: Image.Image, dark: np.ndarray) -> Image.Image:

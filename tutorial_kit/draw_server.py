@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from tutorial_kit import cli, digit_image, files
+from tutorial_kit import cli, digit_image, files, prediction
 from tutorial_kit.errors import ImageError, ImageTooLargeError, NoDigitError, UsageError
 
 PAGE = files.ROOT / "tutorial_kit" / "draw.html"
@@ -34,16 +34,17 @@ READ_TIMEOUT = 10  # seconds a client may take for any one read
 REQUEST_DEADLINE = 30  # seconds a client may take to send a whole request, headers and body
 
 
-def prepare_drawing(body: bytes):
-    """The drawing as the network sees it: digit_image.prepare, as for `main.py --predict`."""
+def prepare_drawing(body: bytes, network=None):
+    """The drawing as the network sees it: digit_image.prepare, as for `main.py --predict` (the
+    network judging where touching digits are cut)."""
     with PREPARING:
-        return digit_image.prepare(body, name="the drawing", max_pixels=MAX_PIXELS)
+        return digit_image.prepare(body, name="the drawing", max_pixels=MAX_PIXELS, judge=network)
 
 
 def answer(model, body: bytes) -> dict:
     """The JSON answer to one PNG drawing: the number read (one digit or more, left to right) and,
     for each digit, its ten probabilities, the 28×28 the network saw and its box in the drawing."""
-    prepared = prepare_drawing(body)
+    prepared = prepare_drawing(body, prediction.judge(model))
     probabilities = model.probabilities(prepared.images)  # every digit in one run of the network
     refused = digit_image.refusal(prepared, probabilities)
     if refused:
