@@ -4,9 +4,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import own_digits
 import pytest
 
-from tutorial_kit import prediction
+from tutorial_kit import digit_image, prediction
 from tutorial_kit.errors import UsageError
 
 
@@ -101,13 +102,9 @@ def test_the_training_flags_given_are_recorded_while_parsing(argv, training):
     assert set(training) <= set(args.given)
 
 
-def test_only_pictures_whose_digits_were_cut_apart_are_prepared_again_with_the_network(tmp_path):
+def test_only_pictures_searched_for_cuts_are_prepared_again_with_the_network(tmp_path):
     """main.py --predict prepares every file before training (a bad file is said at once); where
     touching digits were searched for cuts, the network then judges the cuts (prediction.judged)."""
-    import own_digits
-
-    from tutorial_kit import digit_image
-
     touching = next(
         item for item in own_digits.generate("number_touching_drawing", 10, first_index=0)
         if digit_image.prepare(item.image).searched
