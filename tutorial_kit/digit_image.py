@@ -41,6 +41,8 @@ PAPER_FLOOR = (0.25, 0.5)  # contrast is relative to the paper's brightness, cou
 # ink in a deep shadow still counts; light ink needs a dark ground (a slightly lighter patch of white paper is no ink)
 CAP = 1.7  # a solid piece without a hole, this much thicker than the thinnest digit's strokes
 CAP_LONG = 1.3  # and this much longer than the other digits are tall: a pen or a pen cap, not a digit
+CAP_ALONE = 1.4  # a solid bar without a hole this much longer than a digit beside it, however thick its strokes,
+CAP_WIDTH = 0.17  # and at least this wide for its length (a cap's proportions; a marker's 1 is thinner)
 NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper texture or JPEG noise
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
@@ -415,7 +417,10 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
     usable = [p for p in found.pieces if p.why is None and p.size >= MIN_DIGIT * side]
     if not usable:
         return None
-    anchor = max(usable, key=lambda p: p.area * _inside(p, found.labels.shape))
+    bars = [p for p in usable if _bar(found, p)]  # a vertical 1, a pen cap
+    caps = [p for p in bars if p.thick >= CAP_WIDTH * p.size and any(CAP_ALONE * q.size <= p.size <= 3 * q.size
+            for q in usable if q is not p)]  # fmt: skip
+    anchor = max([p for p in usable if p not in caps] or usable, key=lambda p: p.area * _inside(p, found.labels.shape))
     tall = anchor.height
 
     def overlap(p: _Piece, members: list[_Piece]) -> tuple[int, _Piece]:  # with the nearest member: rows slope
@@ -442,9 +447,9 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
         elif p.size >= 0.3 * tall and p.why is None:
             left_out.append(p)
     thinnest = min(p.thick for p in members)
-    for p in [p for p in members if p.thick > CAP * thinnest and p.fill > 0.6 and not _holed(found, p)]:
+    for p in [p for p in members if p in caps or p.thick > CAP * thinnest and p.fill > 0.6 and not _holed(found, p)]:
         others = [q.height for q in members if q is not p]
-        if others and p.size >= CAP_LONG * float(np.median(others)):
+        if others and p.size >= (CAP_ALONE if p in caps else CAP_LONG) * float(np.median(others)):
             members.remove(p)  # a pen, a pen cap: solid, far thicker than the digits' strokes (a bold 0 has a
             left_out.append(p)  # hole) and longer than the digits (a bold 1 is as tall as the others)
     members.sort(key=lambda p: p.box[1])
@@ -471,12 +476,21 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
     for p in parts:  # the bar of a 5 or a 7, a 4's second stroke, a broken stroke: to its digit
         best = min(digits, key=lambda d: _gap(d, p))
         y0, y1 = min(q.box[0] for q in best), max(q.box[2] for q in best)
-        bar = p.why != "line" or (p.size <= 1.0 * (y1 - y0) and (p.box[0] + p.box[2]) / 2 < y1 - 0.25 * (y1 - y0))
+        if p.why == "line":  # a long straight stroke: a bar (a 7's) high in the digit, not an underline
+            bar = p.size <= 1.0 * (y1 - y0) and (p.box[0] + p.box[2]) / 2 < y1 - 0.25 * (y1 - y0)
+        else:  # a short straight dash across, wholly under the digit: an underline (a 2's tail reaches up)
+            bar = not (p.width >= 2.5 * p.height and p.height <= 1.6 * p.thick and p.box[0] >= y1 - 0.1 * (y1 - y0))
         if _gap(best, p) <= 0.15 * tall and bar:  # not an underline
             best.append(p)
         elif p.size >= 0.3 * tall and p.why is None:
             left_out.append(p)
     return digits, left_out
+
+
+def _bar(found: _Map, p: _Piece) -> bool:
+    """Whether a piece is one solid bar, perhaps tilted: a vertical 1, a pen, a pen cap."""
+    own = found.labels[p.box[0] : p.box[2], p.box[1] : p.box[3]] == p.label
+    return p.size >= 2.5 * min(p.height, p.width) and _outline(own).solidity > 0.85 and not _holed(found, p)
 
 
 def _holed(found: _Map, p: _Piece) -> bool:
@@ -753,6 +767,13 @@ def _joined(found: _Map, digits: list[tuple[list[_Piece], tuple]]) -> list[tuple
     return out
 
 
+def _paper_taken(seen: list[_Map], shape: tuple[int, int]) -> bool:
+    """Whether the dark ink against one paper tone took in a stretch of the picture's edge as long
+    as half its side (a vignette's dark corner, a shadow across the sheet): the paper only looked
+    even, and digits there are lost in it (a drawing: one tone, a little ink, no such stretch)."""
+    return any(p.why == "edge" and p.size >= 0.5 * max(shape) for m in seen if not m.light for p in m.pieces)
+
+
 def _border_share(m: _Map) -> float:
     """The share of the picture's border that is ink in a map."""
     border = np.concatenate([m.labels[0], m.labels[-1], m.labels[:, 0], m.labels[:, -1]])
@@ -799,7 +820,7 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
     majority = max(round(0.5 * small), min(small, 64))
     ink, even, level, _ = globals_[0]
     papers = [None, None]  # each plane's majority paper, once
-    if not (even and (ink is None or np.mean(ink > level) < 0.25)):  # a drawing: one tone, a little ink
+    if not (even and (ink is None or np.mean(ink > level) < 0.25) and not _paper_taken(seen, dark.shape)):
         papers[0] = lower, edge = _majority(dark, majority)
         even = not edge.any() and np.ptp(lower) == 0
     if even:  # one paper tone: the paper surrounds the digits, so the ink that covers the border is not ink
@@ -815,6 +836,8 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
                 candidates = []  # uneven light: the local paper's reading, unless it lost most of the digit
             candidates.append(local)
     canvas = _canvas(dark)
+    if canvas is not None and _cuts_a_digit(canvas, pool):
+        canvas = None  # a paint program's canvas holds the drawing whole: this is a lighter patch of a photo
     if canvas is not None:  # a paint program's canvas, a sheet square in the picture: read inside it too
         y0, x0, y1, x1 = canvas
         ink, _, level, _ = _global_ink(dark[y0:y1, x0:x1])
@@ -827,7 +850,8 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
                 for k, mask in enumerate(reading.masks):
                     reading.masks[k] = np.zeros(dark.shape, bool)
                     reading.masks[k][y0:y1, x0:x1] = mask
-                return _fuller((full, reading), pool) + (seen,)  # the canvas is where the digit is drawn
+                # the canvas is where the digit is drawn; its scroll bar beside a digit does not make a number
+                return _fuller((full, reading), pool, least=3) + (seen,)
     if not candidates:
         return None, None, seen
     candidates = _not_paper(candidates, pool)
@@ -884,28 +908,41 @@ def _boxes(masks: list[np.ndarray]) -> list[tuple[int, int, int, int]]:
     return boxes
 
 
-def _same_box(a: tuple, b: tuple) -> bool:
-    """Two boxes of one digit: they share half the smaller one."""
+def _same_box(a: tuple, b: tuple, of=min) -> bool:
+    """Two boxes of one digit, or of its parts: they share half the smaller one (`of=max`: half the
+    larger one, the same digit whole in both)."""
     shared = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    return shared >= 0.5 * min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return shared >= 0.5 * of((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
 
 
-def _fuller(chosen: tuple[_Map, _Reading], pool: list[tuple[_Map, _Reading]]) -> tuple[_Map, _Reading]:
-    """The chosen reading of a number, or another one of the same row with more digits: one that
-    holds every digit chosen and others beside them, all looking like digits (three at least: one
-    mark beside a digit, such as a paint program's scroll bar, does not make a number). The light
-    across a photo (a shadow, a vignette, a sheet's edge) can lose a row's end digits in one ink
+def _fuller(chosen: tuple[_Map, _Reading], pool: list[tuple[_Map, _Reading]], least: int = 2) -> tuple[_Map, _Reading]:
+    """The chosen reading of a number, or another one of the same row with more digits (`least` at
+    least): one that holds every digit chosen and others beside them, all looking like digits. The
+    light across a photo (a shadow, a vignette, a sheet's edge) can lose a row's digits in one ink
     map but not in another."""
     best_map, best = chosen
     mine = _boxes(best.masks)
     for m, r in pool:
-        if len(r.masks) < max(3, len(best.masks) + 1) or r.enclosing or r.cost > STRANGE:
+        if len(r.masks) < max(least, len(best.masks) + 1) or r.enclosing or r.cost > STRANGE:
             continue
         theirs = _boxes(r.masks)
         new = [b for b in theirs if not any(_same_box(a, b) for a in mine)]  # not one chosen digit cut in two
-        if new and all(any(_same_box(a, b) for b in theirs) for a in mine):
+        if new and all(any(_same_box(a, b, of=max) for b in theirs) for a in mine):
             best_map, best, mine = m, r, theirs
     return best_map, best
+
+
+def _cuts_a_digit(box: tuple[int, int, int, int], pool: list[tuple[_Map, _Reading]]) -> bool:
+    """Whether the edge of `box` (y0, x0, y1, x1) runs through a digit of a reading that looks like
+    digits, clear of the picture's border: from a tenth to nine tenths of its ink inside."""
+    y0, x0, y1, x1 = box
+    for _, r in pool:
+        if r.cost <= STRANGE and r.inside == 1.0:
+            for mask in r.masks:
+                inside = mask[y0:y1, x0:x1].sum() / max(1, mask.sum())
+                if 0.1 < inside < 0.9:
+                    return True
+    return False
 
 
 def _canvas(plane: np.ndarray) -> tuple[int, int, int, int] | None:
