@@ -62,13 +62,17 @@ def prepare_files(paths: list[Path], as_published: bool, show_paths: list[Path |
     prepared = []
     for path, show_path in zip(paths, show_paths, strict=True):
         try:
-            item = digit_image.as_published(path) if as_published else digit_image.prepare(path)
-            if show_path is None and not as_published:  # the picture is only kept for a contact sheet
-                item = dataclasses.replace(item, picture=None, kept=None)
+            item = digit_image.as_published(path) if as_published else _prepare(path, show_path)
             prepared.append((path, item, show_path))
         except ImageError as exc:
             error(str(exc))
     return prepared
+
+
+def _prepare(path: Path, show_path: Path | None, judge=None) -> digit_image.Prepared:
+    """digit_image.prepare on a file; the picture is only kept for a contact sheet (--show-input)."""
+    item = digit_image.prepare(path, judge=judge)
+    return item if show_path is not None else dataclasses.replace(item, picture=None, kept=None)
 
 
 def judge(model):
@@ -87,12 +91,9 @@ def judged(prepared: list[tuple], network) -> list[tuple]:
     for path, item, show_path in prepared:
         if network is not None and item.searched:
             try:
-                again = digit_image.prepare(path, judge=network)
+                item = _prepare(path, show_path, network)
             except ImageError:  # the file changed since: its first reading stands
-                again = item
-            if show_path is None:
-                again = dataclasses.replace(again, picture=None, kept=None)
-            item = again
+                pass
         out.append((path, item, show_path))
     return out
 
