@@ -399,7 +399,7 @@ class _Reading:
     masks: list[np.ndarray]
     images: np.ndarray
     strangeness: np.ndarray
-    notes: list[str]
+    left_out: list[tuple[int, int, int, int]]  # the boxes (y0, x0, y1, x1) of digit-sized marks not of the row
     inside: float  # 1 when its largest digit is clear of the picture's border (see _inside)
     mass: float  # the ink of its largest digit
     enclosing: bool = False  # marks drawn inside a digit's loop: a face, not a digit
@@ -408,6 +408,11 @@ class _Reading:
     @property
     def cost(self) -> float:
         return float(self.strangeness.mean())
+
+    @property
+    def notes(self) -> list[str]:
+        n = len(self.left_out)
+        return [f"{n} other mark{'s' if n > 1 else ''} left out: one row of digits is read"] if n else []
 
 
 def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
@@ -716,18 +721,13 @@ def _read(found: _Map, judge=None) -> _Reading | None:
         images.append(split[1])
         costs.append(split[2])
         searched |= split[3]
-    notes = []
-    if left_out:
-        notes.append(
-            f"{len(left_out)} other mark{'s' if len(left_out) > 1 else ''} left out: one row of digits is read"
-        )
     anchor = max((p for group, _ in digits for p in group), key=lambda p: p.area)
     mass = max(float(found.ink[mask].sum()) for mask in masks) * found.scale
     return _Reading(
         masks,
         np.concatenate(images),
         np.concatenate(costs),
-        notes,
+        [p.box for p in left_out],
         _inside(anchor, found.labels.shape),
         mass,
         enclosing,
@@ -855,7 +855,47 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
     if not candidates:
         return None, None, seen
     candidates = _not_paper(candidates, pool)
-    return _fuller(max(candidates, key=lambda c: _score(c[1])), pool) + (seen,)
+    chosen_map, chosen = _fuller(max(candidates, key=lambda c: _score(c[1])), pool)
+    return chosen_map, _completed(chosen, chosen_map.ink, pool, judge), seen
+
+
+def _completed(chosen: _Reading, ink: np.ndarray, pool: list[tuple[_Map, _Reading]], judge=None) -> _Reading:
+    """The chosen reading (of the ink map `ink`), each digit replaced by the same digit found
+    larger in another map, looking like a digit and not reaching into its neighbours, where the ink
+    it adds is fainter ink of this map: a faint stroke of a photo, lost against one paper, kept
+    against another (a 2's faint curve read as a dash, then as a 4). With a network (`judge`), only
+    if it is as plausible, doubt included."""
+    boxes = _boxes(chosen.masks)
+    for k, (mask, (x0, y0, x1, y1)) in enumerate(zip(chosen.masks, boxes, strict=True)):
+        best, own = None, mask.sum()
+        for _, r in pool:
+            for other, box, image, strange in zip(r.masks, _boxes(r.masks), r.images, r.strangeness, strict=True):
+                if (
+                    r is chosen
+                    or strange > STRANGE
+                    or max((box[2] - box[0]) / (x1 - x0), (box[3] - box[1]) / (y1 - y0)) < GROWN
+                    or (mask & ndimage.binary_dilation(other, iterations=2)).sum() < 0.8 * own
+                    or any(
+                        j != k and _shared(box, b) > 0.2 * (b[2] - b[0]) * (b[3] - b[1]) for j, b in enumerate(boxes)
+                    )
+                    or judge is not None
+                    and strange + _doubt(judge, image) > chosen.strangeness[k] + _doubt(judge, chosen.images[k])
+                ):
+                    continue
+                added = other & ~ndimage.binary_dilation(mask, iterations=2)
+                if not added.any() or np.mean(ink[added] >= FAINT * np.median(ink[mask])) < 0.5:
+                    continue  # not fainter ink of this map: the grain of a desk, another polarity's
+                if best is None or other.sum() > best[0].sum():
+                    best = other, image, strange
+        if best is not None:
+            chosen.masks[k], chosen.images[k], chosen.strangeness[k] = best
+            x0, y0, x1, y1 = _boxes([best[0]])[0]
+            chosen.left_out = [b for b in chosen.left_out if not _within(b, (y0 - 1, x0 - 1, y1 + 1, x1 + 1))]
+    return chosen
+
+
+GROWN = 1.2  # a digit found this much taller or wider in another ink map may have lost a faint stroke
+FAINT = 0.3  # a faint stroke: at least this much of its digit's (median) ink
 
 
 PAPER_FILL = 0.5  # light digits whose box is at least this much "ink" may be a sheet (with holes), not strokes
@@ -908,11 +948,15 @@ def _boxes(masks: list[np.ndarray]) -> list[tuple[int, int, int, int]]:
     return boxes
 
 
+def _shared(a: tuple, b: tuple) -> int:
+    """The area two boxes share."""
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
 def _same_box(a: tuple, b: tuple, of=min) -> bool:
     """Two boxes of one digit, or of its parts: they share half the smaller one (`of=max`: half the
     larger one, the same digit whole in both)."""
-    shared = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    return shared >= 0.5 * of((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return _shared(a, b) >= 0.5 * of((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
 
 
 def _fuller(chosen: tuple[_Map, _Reading], pool: list[tuple[_Map, _Reading]], least: int = 2) -> tuple[_Map, _Reading]:
@@ -1119,13 +1163,41 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None, judg
     ):
         sharper = _planes(im, max(im.size))
         _, again, _ = _locate(*sharper, judge)
-        if again is not None and len(again.masks) >= len(best.masks) and again.cost <= STRANGE:
+        if (
+            again is not None
+            and len(again.masks) >= len(best.masks)
+            and again.cost <= STRANGE
+            and (best.searched or _keeps_digits(best, again, sharper[0].shape[1] / dark.shape[1], judge))
+        ):
             best, dark, boxes = again, sharper[0], _boxes(again.masks)
     kept = np.logical_or.reduce(best.masks)
+    notes = best.notes
     if best.enclosing:  # marks inside a ring: a face, a drawing, not a digit
-        best.notes.append("marks drawn inside a loop")
+        notes.append("marks drawn inside a loop")
         best.strangeness = best.strangeness + STRANGE
-    return Prepared(best.images, boxes, best.notes, best.strangeness, _picture(im, dark), kept, best.searched)
+    return Prepared(best.images, boxes, notes, best.strangeness, _picture(im, dark), kept, best.searched)
+
+
+def _keeps_digits(first: _Reading, again: _Reading, factor: float, judge=None) -> bool:
+    """Whether a reading of the picture larger (`again`, `factor` times) keeps every digit of the
+    first: its box covered by theirs (no faint stroke lost), and not a digit that looked like one
+    cut into parts that look less like digits (the split's rule; a bold digit is stranger larger)."""
+    theirs = _boxes(again.masks)
+    covered = np.zeros(again.masks[0].shape, bool)
+    for x0, y0, x1, y1 in theirs:
+        covered[y0:y1, x0:x1] = True
+    for k, box in enumerate(_boxes(first.masks)):
+        x0, y0, x1, y1 = (round(v * factor) for v in box)
+        if covered[y0:y1, x0:x1].mean() < 0.7:
+            return False  # a stroke lost
+        parts = [j for j, b in enumerate(theirs) if _same_box((x0, y0, x1, y1), b)]
+        if len(parts) < 2 or max(again.strangeness[j] for j in parts) <= UNSURE_STRANGE:
+            continue  # apart at last, each a digit: digits that had blurred together
+        whole = first.strangeness[k] + _doubt(judge, first.images[k])
+        cut = sum(again.strangeness[j] + _doubt(judge, again.images[j]) + SEGMENT_COST for j in parts) - SEGMENT_COST
+        if whole <= cut:
+            return False
+    return True
 
 
 def _picture(im: Image.Image, dark: np.ndarray) -> Image.Image:
