@@ -566,7 +566,7 @@ WIDE = 1.25  # a piece this much wider than tall may be more than one digit
 SQUARE = 0.8  # a piece this wide for its height that looks like no digit may be two that touch
 SEGMENT_COST = 0.3  # what each digit of a split costs, in strangeness: a split must earn its cuts
 DOUBT = 3.0  # what a digit costs, in strangeness, for the network's doubt (1 − its top probability) when cutting
-WIDE_DIGIT = 0.25  # a piece that looks like a digit may be this much wider than tall before it pays (a 5's long bar)
+WIDE_DIGIT = 0.6  # a piece looking like a digit may be this much wider than tall before it pays (a 5's bar, a flat 0)
 BALANCE = 0.15  # a part with less of its ink than this in the row's top or bottom half is a stroke (a 5's bar)
 SEAM_BAND = 0.25  # a winding cut strays at most this many digits' heights from its column
 SEAM_OTHER = 0.01  # a winding cut is tried if the ink it leaves on its left differs this much from every straight cut's
@@ -883,8 +883,9 @@ def _completed(chosen: _Reading, ink: np.ndarray, pool: list[tuple[_Map, _Readin
                 ):
                     continue
                 added = other & ~ndimage.binary_dilation(mask, iterations=2)
-                if not added.any() or np.mean(ink[added] >= FAINT * np.median(ink[mask])) < 0.5:
-                    continue  # not fainter ink of this map: the grain of a desk, another polarity's
+                darkness = np.median(ink[added]) / np.median(ink[mask]) if added.any() else 0.0
+                if darkness < FAINT[0] or darkness > FAINT[1] and strange >= chosen.strangeness[k]:
+                    continue  # no ink of this map (a desk's grain), or as dark, another mark (an underline)
                 if best is None or other.sum() > best[0].sum():
                     best = other, image, strange
         if best is not None:
@@ -895,7 +896,8 @@ def _completed(chosen: _Reading, ink: np.ndarray, pool: list[tuple[_Map, _Readin
 
 
 GROWN = 1.2  # a digit found this much taller or wider in another ink map may have lost a faint stroke
-FAINT = 0.3  # a faint stroke: at least this much of its digit's (median) ink
+FAINT = (0.3, 0.8)  # a faint stroke: this much of its digit's (median) ink in the chosen map (darker: if it looks
+# more like a digit so, the rest of a digit cut by a shadow's edge; an underline or a shadow's edge joined to it does not)
 
 
 PAPER_FILL = 0.5  # light digits whose box is at least this much "ink" may be a sheet (with holes), not strokes
