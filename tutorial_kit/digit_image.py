@@ -862,9 +862,9 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
 def _completed(chosen: _Reading, ink: np.ndarray, pool: list[tuple[_Map, _Reading]], judge=None) -> _Reading:
     """The chosen reading (of the ink map `ink`), each digit replaced by the same digit found
     larger in another map, looking like a digit and not reaching into its neighbours, where the ink
-    it adds is fainter ink of this map: a faint stroke of a photo, lost against one paper, kept
-    against another (a 2's faint curve read as a dash, then as a 4). With a network (`judge`), only
-    if it is as plausible, doubt included."""
+    it adds is fainter ink of this map (FAINT), or as dark and looking more like a digit so: a faint
+    stroke of a photo, lost against one paper, kept against another (a 2's faint curve read as a
+    dash, then as a 4). With a network (`judge`), only if it is as plausible, doubt included."""
     boxes = _boxes(chosen.masks)
     for k, (mask, (x0, y0, x1, y1)) in enumerate(zip(chosen.masks, boxes, strict=True)):
         best, own = None, mask.sum()
