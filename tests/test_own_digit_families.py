@@ -179,15 +179,16 @@ def test_a_number_on_a_photo_darkened_towards_its_corners_is_read(count):
     assert right >= 9
 
 
-def _on_paper(paper: np.ndarray, placed: list[tuple[int, int, int, int]], darkness=0.8, pen=0) -> np.ndarray:
-    """`paper` (grey, 0-1) with MNIST digits written on it: each (digit index, x, y, size in pixels);
-    `pen`: strokes widened by this many pixels (a marker)."""
+def _on_paper(paper: np.ndarray, placed: list[tuple], darkness=0.8, pen=0) -> np.ndarray:
+    """`paper` (grey, 0-1) with MNIST digits written on it: each (digit index, x, y, size in pixels),
+    and its own darkness (a number, or one per pixel of the digit) if not `darkness`; `pen`: strokes
+    widened by this many pixels (a marker)."""
     paper = paper.copy()
-    for i, x, y, size in placed:
+    for i, x, y, size, *own in placed:
         ink = np.asarray(Image.fromarray(DIGITS.images[i]).resize((size, size), Image.Resampling.BICUBIC)) / 255.0
         if pen:
             ink = ndimage.grey_dilation(ink, size=(pen, pen))
-        paper[y : y + size, x : x + size] *= 1 - darkness * ink
+        paper[y : y + size, x : x + size] *= 1 - (own[0] if own else darkness) * ink
     return paper
 
 
@@ -213,14 +214,11 @@ def _pen_running_dry(k: int) -> own_digits.Item:
     top 45 % of one of them faint (a pen running dry)."""
     x = np.arange(1200)[None, :] * np.ones((900, 1))
     paper = 0.95 - 0.3 * x / 1200 + np.random.default_rng(k).normal(0, 0.01, x.shape)
+    dry = np.full((110, 110), 0.8)
+    dry[:49] = 0.35
     indices = range(4 * k, 4 * k + 4)
-    for j, i in enumerate(indices):
-        ink = np.asarray(Image.fromarray(DIGITS.images[i]).resize((110, 110), Image.Resampling.BICUBIC)) / 255.0
-        darkness = np.full((110, 110), 0.8)
-        if j == k % 4:
-            darkness[:49] = 0.35
-        paper[395:505, 60 + 143 * j : 170 + 143 * j] *= 1 - darkness * ink
-    return _item(paper, indices)
+    placed = [(i, 60 + 143 * j, 395, 110, dry if j == k % 4 else 0.8) for j, i in enumerate(indices)]
+    return _item(_on_paper(paper, placed), indices)
 
 
 def test_a_number_whose_pen_ran_dry_keeps_its_faint_strokes():

@@ -399,7 +399,7 @@ class _Reading:
     masks: list[np.ndarray]
     images: np.ndarray
     strangeness: np.ndarray
-    left_out: list[tuple[int, int, int, int]]  # the boxes (y0, x0, y1, x1) of digit-sized marks not of the row
+    left_out: list[tuple[int, int, int, int]]  # the boxes (x0, y0, x1, y1) of digit-sized marks not of the row
     inside: float  # 1 when its largest digit is clear of the picture's border (see _inside)
     mass: float  # the ink of its largest digit
     enclosing: bool = False  # marks drawn inside a digit's loop: a face, not a digit
@@ -727,7 +727,7 @@ def _read(found: _Map, judge=None) -> _Reading | None:
         masks,
         np.concatenate(images),
         np.concatenate(costs),
-        [p.box for p in left_out],
+        [(p.box[1], p.box[0], p.box[3], p.box[2]) for p in left_out],
         _inside(anchor, found.labels.shape),
         mass,
         enclosing,
@@ -865,33 +865,36 @@ def _completed(chosen: _Reading, ink: np.ndarray, pool: list[tuple[_Map, _Readin
     it adds is fainter ink of this map (FAINT), or as dark and looking more like a digit so: a faint
     stroke of a photo, lost against one paper, kept against another (a 2's faint curve read as a
     dash, then as a 4). With a network (`judge`), only if it is as plausible, doubt included."""
+    others = [
+        (other, box, image, strange)
+        for _, r in pool
+        if r is not chosen
+        for other, box, image, strange in zip(r.masks, _boxes(r.masks), r.images, r.strangeness, strict=True)
+        if strange <= STRANGE
+    ]
     boxes = _boxes(chosen.masks)
     for k, (mask, (x0, y0, x1, y1)) in enumerate(zip(chosen.masks, boxes, strict=True)):
-        best, own = None, mask.sum()
-        for _, r in pool:
-            for other, box, image, strange in zip(r.masks, _boxes(r.masks), r.images, r.strangeness, strict=True):
-                if (
-                    r is chosen
-                    or strange > STRANGE
-                    or max((box[2] - box[0]) / (x1 - x0), (box[3] - box[1]) / (y1 - y0)) < GROWN
-                    or (mask & ndimage.binary_dilation(other, iterations=2)).sum() < 0.8 * own
-                    or any(
-                        j != k and _shared(box, b) > 0.2 * (b[2] - b[0]) * (b[3] - b[1]) for j, b in enumerate(boxes)
-                    )
-                    or judge is not None
-                    and strange + _doubt(judge, image) > chosen.strangeness[k] + _doubt(judge, chosen.images[k])
-                ):
-                    continue
-                added = other & ~ndimage.binary_dilation(mask, iterations=2)
-                darkness = np.median(ink[added]) / np.median(ink[mask]) if added.any() else 0.0
-                if darkness < FAINT[0] or darkness > FAINT[1] and strange >= chosen.strangeness[k]:
-                    continue  # no ink of this map (a desk's grain), or as dark, another mark (an underline)
-                if best is None or other.sum() > best[0].sum():
-                    best = other, image, strange
+        own, around, darkest = mask.sum(), ndimage.binary_dilation(mask, iterations=2), np.median(ink[mask])
+        plausible = chosen.strangeness[k] + _doubt(judge, chosen.images[k])
+        best = None
+        for other, box, image, strange in others:
+            if (
+                max((box[2] - box[0]) / (x1 - x0), (box[3] - box[1]) / (y1 - y0)) < GROWN
+                or (mask & ndimage.binary_dilation(other, iterations=2)).sum() < 0.8 * own
+                or any(j != k and _shared(box, b) > 0.2 * (b[2] - b[0]) * (b[3] - b[1]) for j, b in enumerate(boxes))
+                or judge is not None
+                and strange + _doubt(judge, image) > plausible
+            ):
+                continue
+            added = other & ~around
+            darkness = np.median(ink[added]) / darkest if added.any() else 0.0
+            if darkness < FAINT[0] or darkness > FAINT[1] and strange >= chosen.strangeness[k]:
+                continue  # no ink of this map (a desk's grain), or as dark, another mark (an underline)
+            if best is None or other.sum() > best[0].sum():
+                best = other, image, strange, box
         if best is not None:
-            chosen.masks[k], chosen.images[k], chosen.strangeness[k] = best
-            x0, y0, x1, y1 = _boxes([best[0]])[0]
-            chosen.left_out = [b for b in chosen.left_out if not _within(b, (y0 - 1, x0 - 1, y1 + 1, x1 + 1))]
+            chosen.masks[k], chosen.images[k], chosen.strangeness[k], (x0, y0, x1, y1) = best
+            chosen.left_out = [b for b in chosen.left_out if not _within(b, (x0 - 1, y0 - 1, x1 + 1, y1 + 1))]
     return chosen
 
 
