@@ -64,7 +64,7 @@ class Prepared:
     strangeness: np.ndarray  # per digit: > 1 does not look like a handwritten digit (digit_shapes)
     picture: Image.Image | None  # the picture as analysed (upright, reduced), RGB, for the contact sheet
     kept: np.ndarray | None  # bool, the picture's size: the ink that was kept as the digit
-    searched: bool = False  # a piece was searched for cuts between touching digits (a judge may cut it otherwise)
+    searched: bool = False  # a judge may cut a piece otherwise (it was searched for cuts, or may be two digits)
 
     @property
     def image(self) -> np.ndarray:
@@ -404,6 +404,7 @@ class _Reading:
     mass: float  # the ink of its largest digit
     enclosing: bool = False  # marks drawn inside a digit's loop: a face, not a digit
     searched: bool = False  # a piece was searched for cuts between touching digits
+    ask_judge: bool = False  # a piece only a network can tell one digit or two (see _split)
 
     @property
     def cost(self) -> float:
@@ -578,33 +579,40 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, ju
     down or winding between the strokes (_seams), the one whose parts look most like digits
     (segmentation by recognition: each part's strangeness plus SEGMENT_COST, and the network's
     doubt when there is one (`judge`), the least total by dynamic programming). A piece no wider
-    than a digit is left whole; the last value says whether cuts were searched for."""
+    than a digit is left whole (but for two that may be joined at one point, which the network
+    reads surely though the shape is only just a digit's). The last two values: whether cuts were
+    searched for, and whether only a network can tell if the piece is one digit or two."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     height, width = y1 - y0, x1 - x0
     whole = ([mask], image[None], np.array([cost]))
+    joined = False  # two digits that may be joined by one stroke (a 7 and a 9 touching at one point)
     if width <= WIDE * height and (
         width < SQUARE * height or cost <= STRANGE or digit_shapes.letters(image[None])[0] is not None
-    ):
-        return (*whole, False)  # one digit wide, unless it looks like no digit (nor letter): two that touch?
-    parts = _cutting(mask[y0:y1, x0:x1], ink[y0:y1, x0:x1], cost, _doubt(judge, image), judge)
+    ):  # one digit wide, unless it looks like no digit (nor letter): two that touch?
+        # or, square, it only just looks like a digit, yet the network is sure of it (79 read 7)
+        joined = width >= SQUARE * height and UNSURE_STRANGE < cost <= STRANGE
+        if judge is None or not joined or _doubt(judge, image) > DOUBT * (1 - SURE):
+            return (*whole, False, joined and judge is None)
+    parts = _cutting(mask[y0:y1, x0:x1], ink[y0:y1, x0:x1], cost, _doubt(judge, image), judge, joined)
     if parts is None:
-        return (*whole, True)
+        return (*whole, True, False)
     masks = []
     for piece, _, _ in parts:
         masks.append(np.zeros_like(mask))
         masks[-1][y0:y1, x0:x1] = piece
-    return masks, np.stack([im for _, im, _ in parts]), np.array([c for _, _, c in parts]), True
+    return masks, np.stack([im for _, im, _ in parts]), np.array([c for _, _, c in parts]), True, False
 
 
 def _cutting(
-    sub: np.ndarray, sub_ink: np.ndarray, cost: float, doubt: float = 0.0, judge=None
+    sub: np.ndarray, sub_ink: np.ndarray, cost: float, doubt: float = 0.0, judge=None, one_stroke: bool = False
 ) -> list[tuple[np.ndarray, np.ndarray, float]] | None:
     """_split's search in a piece's mask and ink: the cheapest cutting into two digits or more, each
     part as its mask, its 28×28 and its cost (strangeness, and width beyond its height); None if the
     piece whole (of strangeness `cost`) costs less. With a network (`judge`), each part (and the
     whole, `doubt`) also pays for the network's doubt about it: the cuts it reads best. A part's doubt
-    is not in the cost returned (the network's answer is weighed again when the digits are read)."""
+    is not in the cost returned (the network's answer is weighed again when the digits are read).
+    `one_stroke`: only cuts that cross at most one stroke (digits joined at one point, not a 6's loop)."""
     height, width = sub.shape
     column = ndimage.uniform_filter1d(sub.sum(axis=0).astype(np.float64), 3)
     minima = [x for x in range(2, width - 2) if column[x] <= column[x - 1] and column[x] <= column[x + 1]]
@@ -625,7 +633,8 @@ def _cutting(
             straight.append(int(left.sum()))
         elif np.abs(int(left.sum()) - np.array(straight)).min() < SEAM_OTHER * total:
             continue  # a winding cut that parts the ink as a straight one does
-        paths.setdefault(left.tobytes(), path)
+        if not one_stroke or _strokes_crossed(sub, path) <= 1:
+            paths.setdefault(left.tobytes(), path)
     edges = [np.zeros(height, int), *sorted(paths.values(), key=lambda p: (p.mean(), tuple(p)))]
     edges.append(np.full(height, width))
     made = {}  # (i, j): the part between edges i and j, its 28×28 and its cost, when looked at
@@ -664,6 +673,12 @@ def _cutting(
     if len(best[-1][1]) < 2 or best[-1][0] >= limit:
         return None
     return [made[i, j] for i, j in best[-1][1]]
+
+
+def _strokes_crossed(mask: np.ndarray, path: np.ndarray) -> int:
+    """How many strokes a cut (a column for each row of `mask`) crosses: the runs of ink along it."""
+    on = mask[np.arange(len(path)), np.clip(path, 0, mask.shape[1] - 1)].astype(np.int8)
+    return int(on[0] + np.count_nonzero(np.diff(on) == 1))
 
 
 def _doubt(judge, image: np.ndarray) -> float:
@@ -713,7 +728,7 @@ def _read(found: _Map, judge=None) -> _Reading | None:
         return None
     digits, left_out = row
     digits = _joined(found, [(group, _as_digit(found, group)) for group in digits])
-    masks, images, costs, searched = [], [], [], False
+    masks, images, costs, searched, ask = [], [], [], False, False
     enclosing = _enclosing(found, [group for group, _ in digits])
     for _, (mask, image, strangeness) in digits:
         split = _split(found.ink, mask, image, strangeness, judge)
@@ -721,6 +736,7 @@ def _read(found: _Map, judge=None) -> _Reading | None:
         images.append(split[1])
         costs.append(split[2])
         searched |= split[3]
+        ask |= split[4]
     anchor = max((p for group, _ in digits for p in group), key=lambda p: p.area)
     mass = max(float(found.ink[mask].sum()) for mask in masks) * found.scale
     return _Reading(
@@ -732,6 +748,7 @@ def _read(found: _Map, judge=None) -> _Reading | None:
         mass,
         enclosing,
         searched,
+        ask,
     )
 
 
@@ -1180,7 +1197,8 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None, judg
     if best.enclosing:  # marks inside a ring: a face, a drawing, not a digit
         notes.append("marks drawn inside a loop")
         best.strangeness = best.strangeness + STRANGE
-    return Prepared(best.images, boxes, notes, best.strangeness, _picture(im, dark), kept, best.searched)
+    searched = best.searched or best.ask_judge
+    return Prepared(best.images, boxes, notes, best.strangeness, _picture(im, dark), kept, searched)
 
 
 def _keeps_digits(first: _Reading, again: _Reading, factor: float, judge=None) -> bool:
