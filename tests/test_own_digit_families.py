@@ -146,6 +146,27 @@ def test_two_digits_joined_at_one_point_are_cut_apart_when_the_network_is_sure_o
     assert whole >= 299
 
 
+def test_a_piece_as_wide_as_the_other_digits_of_its_row_is_not_cut():
+    """The digits of a row show how wide their writer makes a digit: a piece at most 1.5 times as
+    wide as the widest other is one digit, however strange (an open 6 in a number written apart was
+    cut into "10"). Two digits that touch, cut when alone, stay whole beside a digit as wide."""
+    rng = np.random.default_rng(0)
+    kept = cut = 0
+    for k in range(0, 60, 2):
+        row = np.clip(own_digits.number_alpha([DIGITS.images[k], DIGITS.images[k + 1]], 100, "touching", rng), 0, 1)
+        mask = row > 0.5
+        image = digit_image._digit_image(row, mask)
+        cost = float(digit_shapes.strangeness(image[None])[0])
+        alone = digit_image._split(row, mask, image, cost)
+        if len(alone[0]) != 2:
+            continue
+        cut += 1
+        width = np.ptp(np.flatnonzero(mask.any(axis=0))) + 1
+        kept += len(digit_image._split(row, mask, image, cost, beside=width * 0.7)[0]) == 1
+        assert len(digit_image._split(row, mask, image, cost, beside=width * 0.5)[0]) == 2
+    assert cut >= 10 and kept == cut, (cut, kept)
+
+
 def test_a_cut_counts_the_strokes_it_crosses():
     """A cut down a ring crosses two strokes (a 0 is not two digits joined at one point); down
     two rings joined by a bar, one."""

@@ -564,6 +564,7 @@ def _digit_image(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 FAR = 1.5  # a gap this many digits' heights wide along a row ends the number
 WIDE = 1.25  # a piece this much wider than tall may be more than one digit
+ROW_DIGIT = 1.5  # a piece at most this much wider than the widest other digit of its row is one digit
 SQUARE = 0.8  # a piece this wide for its height that looks like no digit may be two that touch
 SEGMENT_COST = 0.3  # what each digit of a split costs, in strangeness: a split must earn its cuts
 DOUBT = 3.0  # what a digit costs, in strangeness, for the network's doubt (1 − its top probability) when cutting
@@ -574,18 +575,21 @@ SEAM_OTHER = 0.01  # a winding cut is tried if the ink it leaves on its left dif
 SEAM_MOVE = 0.3  # what a winding cut pays, in pixels of ink crossed, for each pixel it moves sideways
 
 
-def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, judge=None):
+def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, judge=None, beside=None):
     """Digits that touch: of the ways to cut a wide piece at the columns holding least ink, straight
     down or winding between the strokes (_seams), the one whose parts look most like digits
     (segmentation by recognition: each part's strangeness plus SEGMENT_COST, and the network's
     doubt when there is one (`judge`), the least total by dynamic programming). A piece no wider
     than a digit is left whole (but for two that may be joined at one point, which the network
     reads surely though the shape is only just a digit's). The last two values: whether cuts were
-    searched for, and whether only a network can tell if the piece is one digit or two."""
+    searched for, and whether only a network can tell if the piece is one digit or two. `beside`:
+    the width of the widest other digit of the row, if any."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     height, width = y1 - y0, x1 - x0
     whole = ([mask], image[None], np.array([cost]))
+    if beside is not None and width <= ROW_DIGIT * beside:
+        return (*whole, False, False)  # as wide as the writer's other digits: one (a flat 6 was cut into 10)
     joined = False  # two digits that may be joined by one stroke (a 7 and a 9 touching at one point)
     if width <= WIDE * height and (
         width < SQUARE * height or cost <= STRANGE or digit_shapes.letters(image[None])[0] is not None
@@ -730,8 +734,10 @@ def _read(found: _Map, judge=None) -> _Reading | None:
     digits = _joined(found, [(group, _as_digit(found, group)) for group in digits])
     masks, images, costs, searched, ask = [], [], [], False, False
     enclosing = _enclosing(found, [group for group, _ in digits])
-    for _, (mask, image, strangeness) in digits:
-        split = _split(found.ink, mask, image, strangeness, judge)
+    widths = [np.ptp(np.flatnonzero(mask.any(axis=0))) + 1 for _, (mask, _, _) in digits]
+    for k, (_, (mask, image, strangeness)) in enumerate(digits):
+        others = widths[:k] + widths[k + 1 :]
+        split = _split(found.ink, mask, image, strangeness, judge, max(others, default=None))
         masks += split[0]
         images.append(split[1])
         costs.append(split[2])
