@@ -165,6 +165,21 @@ def test_a_piece_as_wide_as_the_other_digits_of_its_row_is_not_cut():
         kept += len(digit_image._split(row, mask, image, cost, beside=width * 0.7)[0]) == 1
         assert len(digit_image._split(row, mask, image, cost, beside=width * 0.5)[0]) == 2
     assert cut >= 10 and kept == cut, (cut, kept)
+    pairs = [  # a number written as two touching pairs: each pair is wide, no measure of one digit
+        own_digits.number_alpha([DIGITS.images[k], DIGITS.images[k + 1]], 100, "touching", rng) for k in (100, 102)
+    ]
+    gap = np.zeros((pairs[0].shape[0], 60), np.float32)
+    row = np.hstack(
+        [
+            np.pad(pairs[0], ((0, max(0, pairs[1].shape[0] - pairs[0].shape[0])), (0, 0))),
+            gap[:1].repeat(max(p.shape[0] for p in pairs), 0),
+            np.pad(pairs[1], ((0, max(0, pairs[0].shape[0] - pairs[1].shape[0])), (0, 0))),
+        ]
+    )
+    canvas = np.ones((row.shape[0] + 80, row.shape[1] + 80), np.float32)
+    canvas[40:-40, 40:-40] -= np.clip(row, 0, 1)
+    prepared = digit_image.prepare(Image.fromarray((np.clip(canvas, 0, 1) * 255).astype(np.uint8)))
+    assert len(prepared.images) == 4
 
 
 def test_a_cut_counts_the_strokes_it_crosses():

@@ -110,7 +110,12 @@ def test_only_pictures_searched_for_cuts_are_prepared_again_with_the_network(tmp
         if digit_image.prepare(item.image).searched
     )  # fmt: skip
     touching.image.save(tmp_path / "number.png")
-    own_digits.generate("drawing", 1, first_index=0)[0].image.save(tmp_path / "digit.png")
+    digit = next(
+        item
+        for item in own_digits.generate("drawing", 10, first_index=0)
+        if not digit_image.prepare(item.image).searched
+    )
+    digit.image.save(tmp_path / "digit.png")  # one digit, plainly one (not a piece only a network can tell)
     calls = []
 
     def network(images):

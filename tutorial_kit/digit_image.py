@@ -564,7 +564,7 @@ def _digit_image(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 FAR = 1.5  # a gap this many digits' heights wide along a row ends the number
 WIDE = 1.25  # a piece this much wider than tall may be more than one digit
-ROW_DIGIT = 1.5  # a piece at most this much wider than the widest other digit of its row is one digit
+ROW_DIGIT = 1.5  # a piece at most this much wider than the widest other (one-digit-wide) piece of its row is one digit
 SQUARE = 0.8  # a piece this wide for its height that looks like no digit may be two that touch
 SEGMENT_COST = 0.3  # what each digit of a split costs, in strangeness: a split must earn its cuts
 DOUBT = 3.0  # what a digit costs, in strangeness, for the network's doubt (1 − its top probability) when cutting
@@ -583,7 +583,7 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, ju
     than a digit is left whole (but for two that may be joined at one point, which the network
     reads surely though the shape is only just a digit's). The last two values: whether cuts were
     searched for, and whether only a network can tell if the piece is one digit or two. `beside`:
-    the width of the widest other digit of the row, if any."""
+    the width of the widest other digit of the row no wider than one digit, if any."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     height, width = y1 - y0, x1 - x0
@@ -734,10 +734,11 @@ def _read(found: _Map, judge=None) -> _Reading | None:
     digits = _joined(found, [(group, _as_digit(found, group)) for group in digits])
     masks, images, costs, searched, ask = [], [], [], False, False
     enclosing = _enclosing(found, [group for group, _ in digits])
-    widths = [np.ptp(np.flatnonzero(mask.any(axis=0))) + 1 for _, (mask, _, _) in digits]
+    boxes = _boxes([mask for _, (mask, _, _) in digits])
+    widths = [x1 - x0 if x1 - x0 <= WIDE * (y1 - y0) else 0 for x0, y0, x1, y1 in boxes]  # one digit wide
     for k, (_, (mask, image, strangeness)) in enumerate(digits):
-        others = widths[:k] + widths[k + 1 :]
-        split = _split(found.ink, mask, image, strangeness, judge, max(others, default=None))
+        beside = max(widths[:k] + widths[k + 1 :], default=0)
+        split = _split(found.ink, mask, image, strangeness, judge, beside or None)
         masks += split[0]
         images.append(split[1])
         costs.append(split[2])
