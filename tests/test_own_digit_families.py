@@ -45,6 +45,14 @@ def read_right(family: str, seed: int = 0, count: int = SAMPLES) -> int:
     return count_right(own_digits.generate(family, count, seed=seed, first_index=0))
 
 
+def drawn(alpha: np.ndarray, judge=None) -> digit_image.Prepared:
+    """A coverage (1 = ink) drawn in black on white with a 40-pixel margin, prepared."""
+    h, w = alpha.shape
+    canvas = np.ones((h + 80, w + 80), np.float32)
+    canvas[40 : 40 + h, 40 : 40 + w] -= np.clip(alpha, 0, 1)
+    return digit_image.prepare(Image.fromarray((np.clip(canvas, 0, 1) * 255).astype(np.uint8)), judge=judge)
+
+
 @pytest.mark.parametrize(
     "family, floor",
     [
@@ -100,9 +108,7 @@ def test_two_digits_that_touch_into_a_square_are_cut_apart():
         h, w = row.shape
         if not 0.85 * h <= w <= 1.2 * h:
             continue
-        canvas = np.ones((h + 80, w + 80), np.float32)
-        canvas[40 : 40 + h, 40 : 40 + w] -= row
-        images = digit_image.prepare(Image.fromarray((np.clip(canvas, 0, 1) * 255).astype(np.uint8))).images
+        images = drawn(row).images
         tried += 1
         right += len(images) == 2 and all(
             similarity(im, digit_shapes._as_drawn(DIGITS.images[i])) >= 0.75
@@ -121,28 +127,22 @@ def test_two_digits_joined_at_one_point_are_cut_apart_when_the_network_is_sure_o
     def sure(images):
         return np.tile([[0.99] + [0.01 / 9] * 9], (len(images), 1))
 
-    def prepared(alpha, judge=sure):
-        h, w = alpha.shape
-        canvas = np.ones((h + 80, w + 80), np.float32)
-        canvas[40 : 40 + h, 40 : 40 + w] -= np.clip(alpha, 0, 1)
-        return digit_image.prepare(Image.fromarray((np.clip(canvas, 0, 1) * 255).astype(np.uint8)), judge=judge)
-
     rng = np.random.default_rng(0)
     tried = right = unasked = 0
     for k in range(0, 400, 2):
         row = own_digits.number_alpha([DIGITS.images[k], DIGITS.images[k + 1]], 120, "touching", rng)
         if not 0.8 * row.shape[0] <= row.shape[1] <= 1.25 * row.shape[0]:
             continue
-        images = prepared(row).images
+        images = drawn(row, sure).images
         tried += 1
         right += len(images) == 2 and all(
             similarity(im, digit_shapes._as_drawn(DIGITS.images[i])) >= 0.75
             for im, i in zip(images, (k, k + 1), strict=False)
         )
-        alone = prepared(row, None)  # main.py prepares again, with its network, what a judge may cut
+        alone = drawn(row)  # main.py prepares again, with its network, what a judge may cut
         unasked += len(images) == 2 and len(alone.images) == 1 and not alone.searched
     assert tried == 82 and right >= 67 and unasked == 0, (tried, right, unasked)
-    whole = sum(len(prepared(own_digits.digit_alpha(DIGITS.images[k], 120, 0.4)).images) == 1 for k in range(300))
+    whole = sum(len(drawn(own_digits.digit_alpha(DIGITS.images[k], 120, 0.4), sure).images) == 1 for k in range(300))
     assert whole >= 299
 
 
@@ -168,18 +168,9 @@ def test_a_piece_as_wide_as_the_other_digits_of_its_row_is_not_cut():
     pairs = [  # a number written as two touching pairs: each pair is wide, no measure of one digit
         own_digits.number_alpha([DIGITS.images[k], DIGITS.images[k + 1]], 100, "touching", rng) for k in (100, 102)
     ]
-    gap = np.zeros((pairs[0].shape[0], 60), np.float32)
-    row = np.hstack(
-        [
-            np.pad(pairs[0], ((0, max(0, pairs[1].shape[0] - pairs[0].shape[0])), (0, 0))),
-            gap[:1].repeat(max(p.shape[0] for p in pairs), 0),
-            np.pad(pairs[1], ((0, max(0, pairs[0].shape[0] - pairs[1].shape[0])), (0, 0))),
-        ]
-    )
-    canvas = np.ones((row.shape[0] + 80, row.shape[1] + 80), np.float32)
-    canvas[40:-40, 40:-40] -= np.clip(row, 0, 1)
-    prepared = digit_image.prepare(Image.fromarray((np.clip(canvas, 0, 1) * 255).astype(np.uint8)))
-    assert len(prepared.images) == 4
+    tall = max(p.shape[0] for p in pairs)
+    row = np.hstack([np.pad(p, ((0, tall - p.shape[0]), (0, 0))) for p in (pairs[0], np.zeros((tall, 60)), pairs[1])])
+    assert len(drawn(row).images) == 4
 
 
 def test_a_cut_counts_the_strokes_it_crosses():

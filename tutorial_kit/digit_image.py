@@ -575,7 +575,7 @@ SEAM_OTHER = 0.01  # a winding cut is tried if the ink it leaves on its left dif
 SEAM_MOVE = 0.3  # what a winding cut pays, in pixels of ink crossed, for each pixel it moves sideways
 
 
-def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, judge=None, beside=None):
+def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, judge=None, beside: int = 0):
     """Digits that touch: of the ways to cut a wide piece at the columns holding least ink, straight
     down or winding between the strokes (_seams), the one whose parts look most like digits
     (segmentation by recognition: each part's strangeness plus SEGMENT_COST, and the network's
@@ -583,12 +583,12 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, ju
     than a digit is left whole (but for two that may be joined at one point, which the network
     reads surely though the shape is only just a digit's). The last two values: whether cuts were
     searched for, and whether only a network can tell if the piece is one digit or two. `beside`:
-    the width of the widest other digit of the row no wider than one digit, if any."""
+    the width of the widest other digit of the row no wider than one digit (0: none)."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     height, width = y1 - y0, x1 - x0
     whole = ([mask], image[None], np.array([cost]))
-    if beside is not None and width <= ROW_DIGIT * beside:
+    if width <= ROW_DIGIT * beside:
         return (*whole, False, False)  # as wide as the writer's other digits: one (a flat 6 was cut into 10)
     joined = False  # two digits that may be joined by one stroke (a 7 and a 9 touching at one point)
     if width <= WIDE * height and (
@@ -596,9 +596,12 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, ju
     ):  # one digit wide, unless it looks like no digit (nor letter): two that touch?
         # or, square, it only just looks like a digit, yet the network is sure of it (79 read 7)
         joined = width >= SQUARE * height and UNSURE_STRANGE < cost <= STRANGE
-        if judge is None or not joined or _doubt(judge, image) > DOUBT * (1 - SURE):
-            return (*whole, False, joined and judge is None)
-    parts = _cutting(mask[y0:y1, x0:x1], ink[y0:y1, x0:x1], cost, _doubt(judge, image), judge, joined)
+        if judge is None or not joined:
+            return (*whole, False, joined)
+    doubt = _doubt(judge, image)
+    if joined and doubt > DOUBT * (1 - SURE):
+        return (*whole, False, False)
+    parts = _cutting(mask[y0:y1, x0:x1], ink[y0:y1, x0:x1], cost, doubt, judge, joined)
     if parts is None:
         return (*whole, True, False)
     masks = []
@@ -738,7 +741,7 @@ def _read(found: _Map, judge=None) -> _Reading | None:
     widths = [x1 - x0 if x1 - x0 <= WIDE * (y1 - y0) else 0 for x0, y0, x1, y1 in boxes]  # one digit wide
     for k, (_, (mask, image, strangeness)) in enumerate(digits):
         beside = max(widths[:k] + widths[k + 1 :], default=0)
-        split = _split(found.ink, mask, image, strangeness, judge, beside or None)
+        split = _split(found.ink, mask, image, strangeness, judge, beside)
         masks += split[0]
         images.append(split[1])
         costs.append(split[2])
