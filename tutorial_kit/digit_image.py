@@ -39,6 +39,7 @@ FRAME = 0.93  # a ring this rectangular (a box's area over its tightest rectangl
 DARK_INK = 0.4  # on paper that looks even, ink found only against the local paper must be this much darker
 PAPER_FLOOR = (0.25, 0.5)  # contrast is relative to the paper's brightness, counted as at least this: dark
 # ink in a deep shadow still counts; light ink needs a dark ground (a slightly lighter patch of white paper is no ink)
+BAR = 2.0  # a solid piece this many times longer than wide, nearer lying than upright: a thick bar, no digit alone
 CAP = 1.7  # a solid piece without a hole, this much thicker than the thinnest digit's strokes
 CAP_LONG = 1.3  # and this much longer than the other digits are tall: a pen or a pen cap, not a digit
 CAP_ALONE = 1.4  # a solid bar without a hole this much longer than a digit beside it, however thick its strokes,
@@ -170,6 +171,7 @@ class _Piece:
     fill: float  # share of its box that is ink
     thick: float  # its thickest stroke's width
     why: str | None = None  # "speck", "faint", "edge", "line", "dot", "blob", "frame"
+    lying: bool = False  # a thick bar lying down or slanting: part of a digit, but no digit alone
 
     @property
     def height(self) -> int:
@@ -347,6 +349,7 @@ def _straightened(chain: np.ndarray, tolerance: float) -> list[int]:
 
 
 def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols) -> str | None:
+    """Why a piece is no digit nor part of one (a `REASONS` key), or None; marks a thick bar lying down."""
     if p.size < max(3, 0.012 * side):
         return "speck"
     if paper_edge is not None:
@@ -369,13 +372,18 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
     if len(ys) >= 3:
         cov = np.cov(np.stack([ys, xs]).astype(np.float64))
         values, vectors = np.linalg.eigh(cov)
+        dy, dx = vectors[:, 1] if vectors[0, 1] >= 0 else -vectors[:, 1]  # pointing down the picture
+        lean = -math.degrees(math.atan2(dx, dy))  # from vertical: + leans right like /, - like \
         if values[1] > 36 * max(values[0], 1e-9):  # 6 times longer than wide: a straight stroke
-            dy, dx = vectors[:, 1] if vectors[0, 1] >= 0 else -vectors[:, 1]  # pointing down the picture
-            lean = -math.degrees(math.atan2(dx, dy))  # from vertical: + leans right like /, - like \
             if not LEAN[0] <= lean <= LEAN[1]:
                 return "line"  # a 1 stands upright or leans right a little; a bar may still be part of a digit
             if (own & border).any() and p.size < 0.8 * side:
                 return "edge"  # a straight edge running into the picture's border: a sheet's, a shadow's
+        p.lying = (  # a thick bar nearer lying than upright: a marker 5's bar, never a digit alone (888888, 2, 40)
+            values[1] > BAR**2 * max(values[0], 1e-9)
+            and abs(lean) > 45  # a bold 1 may lean further than a thin one
+            and len(ys) > 0.85 * 12 * math.sqrt(values[0] * values[1])  # fills the rectangle of its length and width
+        )
     if p.size > 0.2 * side and p.fill < 0.5:
         if outline().area > 2 * p.area and outline().rectangular > FRAME:
             return "frame"  # a box round a large hole, at any angle, its corners perhaps rounded
@@ -420,7 +428,7 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
     """The digits of one row (pieces grouped per digit, left to right) and the digit-sized pieces
     left out; None when no piece may be a digit."""
     side = max(found.labels.shape)
-    usable = [p for p in found.pieces if p.why is None and p.size >= MIN_DIGIT * side]
+    usable = [p for p in found.pieces if p.why is None and not p.lying and p.size >= MIN_DIGIT * side]
     if not usable:
         return None
     bars = [p for p in usable if _bar(found, p)]  # a vertical 1, a pen cap
@@ -568,6 +576,8 @@ ROW_DIGIT = 1.5  # a piece at most this much wider than the widest other (one-di
 SQUARE = 0.8  # a piece this wide for its height that looks like no digit may be two that touch
 SEGMENT_COST = 0.3  # what each digit of a split costs, in strangeness: a split must earn its cuts
 DOUBT = 3.0  # what a digit costs, in strangeness, for the network's doubt (1 − its top probability) when cutting
+PART_WIDE = -0.2  # a part of a cut piece pays from this much narrower than its height (two touching digits are
+# seldom as wide as tall: a part that wide may hold two)
 WIDE_DIGIT = 0.6  # a piece looking like a digit may be this much wider than tall before it pays (a 5's bar, a flat 0)
 BALANCE = 0.15  # a part with less of its ink than this in the row's top or bottom half is a stroke (a 5's bar)
 SEAM_BAND = 0.25  # a winding cut strays at most this many digits' heights from its column
@@ -581,7 +591,8 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, ju
     (segmentation by recognition: each part's strangeness plus SEGMENT_COST, and the network's
     doubt when there is one (`judge`), the least total by dynamic programming). A piece no wider
     than a digit is left whole (but for two that may be joined at one point, which the network
-    reads surely though the shape is only just a digit's). The last two values: whether cuts were
+    reads surely though the shape is only just a digit's). A piece searched and left whole pays
+    for its width as a digit would (a frame filled in, read as a flat 4). The last two values: whether cuts were
     searched for, and whether only a network can tell if the piece is one digit or two. `beside`:
     the width of the widest other digit of the row no wider than one digit (0: none)."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
@@ -603,7 +614,7 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, ju
         return (*whole, False, False)
     parts = _cutting(mask[y0:y1, x0:x1], ink[y0:y1, x0:x1], cost, doubt, judge, joined)
     if parts is None:
-        return (*whole, True, False)
+        return [mask], image[None], np.array([cost + _too_wide(width, height, WIDE_DIGIT)]), True, False
     masks = []
     for piece, _, _ in parts:
         masks.append(np.zeros_like(mask))
@@ -615,7 +626,7 @@ def _cutting(
     sub: np.ndarray, sub_ink: np.ndarray, cost: float, doubt: float = 0.0, judge=None, one_stroke: bool = False
 ) -> list[tuple[np.ndarray, np.ndarray, float]] | None:
     """_split's search in a piece's mask and ink: the cheapest cutting into two digits or more, each
-    part as its mask, its 28×28 and its cost (strangeness, and width beyond its height); None if the
+    part as its mask, its 28×28 and its cost (strangeness, and width beyond PART_WIDE); None if the
     piece whole (of strangeness `cost`) costs less. With a network (`judge`), each part (and the
     whole, `doubt`) also pays for the network's doubt about it: the cuts it reads best. A part's doubt
     is not in the cost returned (the network's answer is weighed again when the digits are read).
@@ -660,7 +671,7 @@ def _cutting(
             or min(lower := piece[height // 2 :].sum() / piece.sum(), 1 - lower) < BALANCE
         ):
             return np.inf
-        wider = _too_wide(inked_cols[-1] + 1 - inked_cols[0], height)
+        wider = _too_wide(inked_cols[-1] + 1 - inked_cols[0], height, PART_WIDE)
         if wider >= enough:
             return np.inf
         image = _digit_image(sub_ink, piece)
@@ -1099,12 +1110,12 @@ REASONS = {
 
 def _nothing_found(maps: list[_Map], name: str) -> NoDigitError:
     """The refusal that says what was seen, when no map holds a digit."""
-    seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint")]
+    seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint") or p.lying]
     shapes = [p for p in seen if p.why != "edge"]  # a line, a dot, a frame or a blob before the background
     shapes = [p for p in shapes if p.why != "blob"] or shapes  # a frame's inside, the sheet a line is on
     if seen:
         biggest = max(shapes or seen, key=lambda p: p.area)
-        what = REASONS[biggest.why]
+        what = REASONS[biggest.why or "line"]  # or a thick bar lying down
     else:
         what = "the picture is blank, or its marks are too faint or too small"
     return NoDigitError(f"{name}: no digit found: {what}; write a digit large and dark on plain paper")
