@@ -171,7 +171,7 @@ class _Piece:
     fill: float  # share of its box that is ink
     thick: float  # its thickest stroke's width
     why: str | None = None  # "speck", "faint", "edge", "line", "dot", "blob", "frame"
-    lying: bool = False  # a thick bar lying down or slanting: part of a digit, but no digit alone
+    lying: bool = False  # a thick bar nearer lying than upright: part of a digit, or not a digit
 
     @property
     def height(self) -> int:
@@ -428,9 +428,9 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
     """The digits of one row (pieces grouped per digit, left to right) and the digit-sized pieces
     left out; None when no piece may be a digit."""
     side = max(found.labels.shape)
-    usable = [p for p in found.pieces if p.why is None and not p.lying and p.size >= MIN_DIGIT * side]
-    if not usable:
-        return None
+    usable = [p for p in found.pieces if p.why is None and p.size >= MIN_DIGIT * side]
+    if all(p.lying for p in usable):
+        return None  # nothing, or only thick bars lying down: no digit is only a bar
     bars = [p for p in usable if _bar(found, p)]  # a vertical 1, a pen cap
     caps = [p for p in bars if p.thick >= CAP_WIDTH * p.size and any(CAP_ALONE * q.size <= p.size <= 3 * q.size
             for q in usable if q is not p)]  # fmt: skip
