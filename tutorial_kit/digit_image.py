@@ -614,7 +614,7 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, ju
         return (*whole, False, False)
     parts = _cutting(mask[y0:y1, x0:x1], ink[y0:y1, x0:x1], cost, doubt, judge, joined)
     if parts is None:
-        return [mask], image[None], np.array([cost + _too_wide(width, height, WIDE_DIGIT)]), True, False
+        return whole[0], whole[1], whole[2] + _too_wide(width, height, WIDE_DIGIT), True, False
     masks = []
     for piece, _, _ in parts:
         masks.append(np.zeros_like(mask))
@@ -752,12 +752,14 @@ def _read(found: _Map, judge=None) -> _Reading | None:
     widths = [x1 - x0 if x1 - x0 <= WIDE * (y1 - y0) else 0 for x0, y0, x1, y1 in boxes]  # one digit wide
     for k, (_, (mask, image, strangeness)) in enumerate(digits):
         beside = max(widths[:k] + widths[k + 1 :], default=0)
-        split = _split(found.ink, mask, image, strangeness, judge, beside)
-        masks += split[0]
-        images.append(split[1])
-        costs.append(split[2])
-        searched |= split[3]
-        ask |= split[4]
+        part_masks, part_images, part_costs, cut_searched, may_be_two = _split(
+            found.ink, mask, image, strangeness, judge, beside
+        )
+        masks += part_masks
+        images.append(part_images)
+        costs.append(part_costs)
+        searched |= cut_searched
+        ask |= may_be_two
     anchor = max((p for group, _ in digits for p in group), key=lambda p: p.area)
     mass = max(float(found.ink[mask].sum()) for mask in masks) * found.scale
     return _Reading(
