@@ -658,6 +658,25 @@ def test_a_patch_of_shadow_or_desk_is_not_taken_for_the_digit():
     assert read_right("shadow", 5, 30) + read_right("lines", 5, 30) >= 48
 
 
+def _across_a_shadow(k: int, depth: float = 0.4) -> own_digits.Item:
+    """MNIST's test digit k on grey paper, a hard shadow's edge (slanted either way) running through it."""
+    rng = np.random.default_rng(k)
+    x0, y0, size = int(rng.integers(100, 220)), int(rng.integers(60, 160)), 80
+    paper = _on_paper(0.9 + rng.normal(0, 0.01, (300, 400)), [(k, x0, y0, size)])
+    ys, xs = np.mgrid[:300, :400]
+    edge = (xs - x0 - size * rng.uniform(0.35, 0.65)) + rng.uniform(-0.5, 0.5) * (ys - y0 - size / 2)
+    shadow = (edge < 0) if rng.random() < 0.5 else (edge >= 0)
+    return _item(paper * ndimage.gaussian_filter(np.where(shadow, 1 - depth, 1.0), 1.0), [k])
+
+
+def test_a_digit_crossing_a_shadows_edge_is_kept_whole():
+    """Against the local paper, ink on a hard shadow's edge is left out (the edge is no ink), which
+    cut a digit written across it into strokes, and the largest stroke alone was read (a 3 as a 7):
+    the ink on the edge that runs between pieces joins them when that makes more of a digit. Measured
+    19 of 30 read whole (8 before)."""
+    assert count_right(_across_a_shadow(k) for k in range(30)) >= 16
+
+
 def test_a_faint_pencil_digit_on_unevenly_lit_paper_is_read():
     """Ink only 30 % darker than its paper, the light falling off across the sheet: found against the
     local paper (a floor on the local contrast that refuses more blank photos would lose these)."""

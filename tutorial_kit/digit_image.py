@@ -8,7 +8,8 @@ then does what MNIST did to its digits:
 1. read the first frame upright (EXIF orientation), reduced early to at most WORK_SIDE pixels (JPEGs
    are decoded at that size); transparent pixels are white paper;
 2. ink = how much darker (or, for light-on-dark, lighter) a pixel is than its *local* paper, so a
-   lighting gradient, vignetting or a shadow is not ink;
+   lighting gradient, vignetting or a shadow is not ink (nor the shadow's edge, across which a
+   digit's strokes are joined again);
 3. long thin lines (ruled or grid paper, frames) are removed, the ink is split into connected
    pieces, and the digit is kept: the largest stroke-like piece plus the pieces close to it, not
    specks, not the desk or a program's title bar and toolbar at the picture's edge; a number's
@@ -46,6 +47,7 @@ CAP_ALONE = 1.4  # a solid bar without a hole this much longer than a digit besi
 CAP_WIDTH = 0.17  # and at least this wide for its length (a cap's proportions; a marker's 1 is thinner)
 NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper texture or JPEG noise
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
+THIN_PEN = 0.8  # a pen thinner than this share of MNIST's is thickened to it
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
 ANALYSIS_SIDE = 400  # digits are found (and their 28×28s made) in the picture reduced to this size
 SHARPER = 60  # a number whose digits are shorter than this (pixels at ANALYSIS_SIDE) is read again larger
@@ -827,12 +829,44 @@ def _score(reading: _Reading) -> float:
     return reading.mass * reading.inside * plausible
 
 
-def _local_map(plane, window, lower, edge, floor) -> _Map | None:
+BRIDGE = 0.5  # ink on a shadow's edge joins the pieces it runs between when it is at most this share of their ink
+
+
+def _bridges(mask: np.ndarray, band: np.ndarray) -> np.ndarray:
+    """The ink left out on the paper's sharp edges (`band`: a hard shadow's) that runs between
+    pieces of ink clear of the picture's border: where a digit crosses a shadow's edge, its strokes
+    on either side were separate pieces, and the largest alone was read (a 3 read as a 7)."""
+    out = np.zeros_like(mask)
+    if not band.any():
+        return out
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    at_border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])).tolist())
+    areas = np.bincount(labels.ravel())
+    parts, _ = ndimage.label(band, structure=np.ones((3, 3), bool))
+    for k, (rows, cols) in enumerate(ndimage.find_objects(parts), start=1):
+        rows = slice(max(0, rows.start - 1), rows.stop + 1)
+        cols = slice(max(0, cols.start - 1), cols.stop + 1)
+        own = parts[rows, cols] == k
+        touched = set(np.unique(labels[rows, cols][ndimage.binary_dilation(own, np.ones((3, 3), bool))]).tolist()) - {0}
+        if len(touched) >= 2 and not touched & at_border and own.sum() <= BRIDGE * areas[list(touched)].sum():
+            out[rows, cols] |= own
+    return out
+
+
+def _local_map(plane, window, lower, edge, floor, across: bool = False) -> _Map | None:
+    """The ink against the local paper, in pieces; `across`: with the ink on the paper's sharp edges
+    that joins pieces (_bridges), None if there is none."""
     ink, paper_edge = _ink(plane, window, lower, floor)
     peak = float(ndimage.uniform_filter(ink, 3).max())
     if peak < MIN_CONTRAST:
         return None
-    mask = _remove_lines((ink > max(MIN_CONTRAST * 0.7, 0.55 * peak)) & ~paper_edge)
+    strong = ink > max(MIN_CONTRAST * 0.7, 0.55 * peak)
+    mask = _remove_lines(strong & ~paper_edge)
+    if across:
+        bridges = _bridges(mask, strong & paper_edge & ~mask)
+        if not bridges.any():
+            return None
+        mask |= bridges
     found = _pieces(ink / peak, mask, paper_edge | edge)
     found.scale = peak
     return found
@@ -1060,8 +1094,9 @@ def _canvas(plane: np.ndarray) -> tuple[int, int, int, int] | None:
 def _local(
     planes, papers, small: int, majority: int, pool: list, judge=None
 ) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
-    """The best reading against a photo's local paper, and the maps looked at (`papers`: each
-    plane's majority paper where already known; every reading made is added to `pool`)."""
+    """The best reading against a photo's local paper, the maps looked at (`papers`: each
+    plane's majority paper where already known; every reading made is added to `pool`); its pieces
+    joined across the paper's sharp edges where that makes a digit whole (_whole)."""
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
     narrow = max(15, round(0.08 * small))
     found, seen = [], []
@@ -1097,8 +1132,22 @@ def _local(
         if again_reading is not None:
             again.light = m.light
             pool.append((again, again_reading))
-            return (again, again_reading), seen + [again]
+            m, reading, window = again, again_reading, fitted
+            seen = seen + [again]
+    joined = _local_map(plane, window, lower, edge, floor, across=True)
+    across = _read(joined, judge) if joined is not None else None
+    if across is not None and _whole(across, reading):
+        joined.light = m.light
+        pool.append((joined, across))
+        return (joined, across), seen + [joined]
     return (m, reading), seen
+
+
+def _whole(across: _Reading, reading: _Reading) -> bool:
+    """Whether the reading with pieces joined across the paper's sharp edges (_bridges) is a digit
+    cut by a shadow's edge made whole: no more digits, more ink in its largest, looking like
+    digits (a pen cap's highlight or a thick light stroke's edge joins what is no digit)."""
+    return len(across.masks) <= len(reading.masks) and across.mass > reading.mass and across.cost <= STRANGE
 
 
 REASONS = {
@@ -1161,7 +1210,7 @@ def mnist_style(ink: np.ndarray) -> np.ndarray:
         ink /= ink.max()
     target = MNIST_STROKE * max(ink.shape) / 20
     width = _stroke_width(ink)
-    if 0 < width < 0.7 * target:  # a thin pen on a big canvas: thicken to MNIST's pen
+    if 0 < width < THIN_PEN * target:  # a thin pen on a big canvas: thicken to MNIST's pen
         size = 2 * round((target - width) / 2) + 1
         padded = Image.fromarray(np.pad(ink, size).astype(np.float32), mode="F")
         ink = _crop_to_ink(np.asarray(padded.filter(ImageFilter.MaxFilter(size))))
