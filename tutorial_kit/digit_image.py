@@ -110,6 +110,17 @@ def _planes(im: Image.Image, side: int = ANALYSIS_SIDE) -> tuple[np.ndarray, np.
 # --- finding the digit -------------------------------------------------------------------------
 
 
+def _median(plane: np.ndarray, size: int) -> np.ndarray:
+    """`ndimage.median_filter(plane, size, mode="reflect")` for an odd `size`, a row at a time by
+    partitioning each pixel's window: the same values, 3-4 times faster for the wide windows here."""
+    half, middle = size // 2, size * size // 2
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(plane, half, mode="symmetric"), (size, size))
+    out = np.empty_like(plane)
+    for row, row_windows in enumerate(windows):
+        out[row] = np.partition(row_windows.reshape(plane.shape[1], -1), middle, axis=1)[:, middle]
+    return out
+
+
 def _majority(plane: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """The paper as the majority tone: a coarse median over `window` (so never the paper between
     strokes), on an edge its darker side (so the desk beside a sheet is not ink); and where it
@@ -118,7 +129,7 @@ def _majority(plane: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     coarse = Image.fromarray(plane, mode="F")
     if factor > 1:
         coarse = coarse.reduce(factor)
-    median = ndimage.median_filter(np.asarray(coarse), size=max(3, window // factor | 1), mode="reflect")
+    median = _median(np.asarray(coarse), max(3, window // factor | 1))
     overall = float(np.median(coarse))
     if np.mean(np.abs(median - overall) < 0.05) >= 0.8:  # evenly lit paper (a drawing): one tone, even
         return np.full(plane.shape, overall, np.float32), np.zeros(plane.shape, bool)  # where a thick digit is most
@@ -151,11 +162,14 @@ def _remove_lines(mask: np.ndarray) -> np.ndarray:
     for axis in (0, 1):  # 0: horizontal lines (thin vertically, long along rows); 1: vertical
         m = mask if axis == 0 else mask.T
         h, w = m.shape
+        reach = max(1, round(0.01 * w))  # a line's band: its rows, this many either side
+        length = max(60, round(0.5 * w))  # shorter ones may be the digit's own strokes
+        if np.convolve(m.sum(axis=1), np.ones(2 * reach + 1), mode="same").max() < length:
+            continue  # no band of rows holds ink enough for a line that long
         thin = max(2, round(0.006 * max(h, w)))
         across = np.ones((thin + 1, 1), bool)
         thin_part = m & ~ndimage.binary_opening(m, structure=across)
-        band = ndimage.binary_dilation(m, structure=np.ones((2 * max(1, round(0.01 * w)) + 1, 1), bool))
-        length = max(60, round(0.5 * w))  # shorter ones may be the digit's own strokes
+        band = ndimage.binary_dilation(m, structure=np.ones((2 * reach + 1, 1), bool))
         run = ndimage.uniform_filter1d(band.astype(np.float32), length, axis=1, mode="constant") > 1 - 1e-4
         support = ndimage.uniform_filter1d(run.astype(np.float32), length, axis=1, mode="constant") > 1e-4
         line = thin_part & support
@@ -303,6 +317,14 @@ def _one_pen(depth: np.ndarray) -> bool:
     return float(np.quantile(widths, 0.9)) <= PEN_SPREAD * float(np.median(widths))
 
 
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    """`ndimage.binary_fill_holes`, by labelling the paper once (its pieces not reaching the border
+    are holes) instead of growing the outside a pixel at a time: the same mask, many times faster."""
+    paper, _ = ndimage.label(~mask)
+    outside = np.unique(np.concatenate([paper[0], paper[-1], paper[:, 0], paper[:, -1]]))
+    return mask | ~np.isin(paper, outside)
+
+
 class _Outline(NamedTuple):
     """The shape of a piece, its holes filled."""
 
@@ -316,12 +338,14 @@ class _Outline(NamedTuple):
 def _outline(own: np.ndarray) -> _Outline:
     from scipy.spatial import ConvexHull, QhullError  # 0.1 s to import, needed only for large or thick pieces
 
-    ys, xs = np.nonzero(ndimage.binary_fill_holes(own))
+    filled = _fill_holes(own)
+    area = int(filled.sum())
+    ys, xs = np.nonzero(filled & ~ndimage.binary_erosion(filled))  # its hull is its rim's: fewer points
     points = np.concatenate([np.stack([ys, xs], axis=1) + d for d in ([0, 0], [1, 0], [0, 1], [1, 1])])
     try:
         hull = ConvexHull(points)
     except QhullError:
-        return _Outline(len(ys), 1.0, 1.0, 0.0, 2)
+        return _Outline(area, 1.0, 1.0, 0.0, 2)
     corners = points[hull.vertices].astype(np.float64)  # counter-clockwise
     angles = np.radians(np.arange(0, 90, 2))
     u = corners @ np.stack([np.cos(angles), np.sin(angles)])  # each corner along each direction
@@ -332,7 +356,6 @@ def _outline(own: np.ndarray) -> _Outline:
     tolerance = 0.03 * sides[1, k]
     chains = (corners[: far + 1], np.concatenate([corners[far:], corners[:1]]))
     count = sum(len(_straightened(chain, tolerance)) - 1 for chain in chains)
-    area = len(ys)
     return _Outline(area, area / hull.volume, area / (sides[0, k] * sides[1, k]), sides[0, k] / sides[1, k], count)
 
 
@@ -512,7 +535,7 @@ def _bar(found: _Map, p: _Piece) -> bool:
 def _holed(found: _Map, p: _Piece) -> bool:
     """Whether a piece has a hole (a loop of a 0, 6, 8 or 9), which no pen cap has."""
     own = found.labels[p.box[0] : p.box[2], p.box[1] : p.box[3]] == p.label
-    return int(ndimage.binary_fill_holes(own).sum()) > 1.05 * p.area
+    return int(_fill_holes(own).sum()) > 1.05 * p.area
 
 
 def _inside(p: _Piece, shape: tuple[int, int]) -> float:
@@ -540,7 +563,7 @@ def _enclosing(found: _Map, digits: list[list[_Piece]]) -> bool:
         if not inner:
             continue
         y0, x0, y1, x1 = ring.box
-        filled = ndimage.binary_fill_holes(found.labels[y0:y1, x0:x1] == ring.label)
+        filled = _fill_holes(found.labels[y0:y1, x0:x1] == ring.label)
         for p in inner:
             own = found.labels[p.box[0] : p.box[2], p.box[1] : p.box[3]] == p.label
             if (
@@ -1079,7 +1102,7 @@ def _canvas(plane: np.ndarray) -> tuple[int, int, int, int] | None:
         tone = float(np.median(plane[(plane >= edges[k]) & (plane <= edges[k + 1])]))
         labels, count = ndimage.label(np.abs(plane - tone) < 0.03)
         sizes = ndimage.sum_labels(np.ones_like(plane), labels, index=np.arange(1, count + 1))
-        region = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(sizes)))
+        region = _fill_holes(labels == 1 + int(np.argmax(sizes)))
         rows, cols = np.flatnonzero(region.any(axis=1)), np.flatnonzero(region.any(axis=0))
         y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
         box = (y1 - y0) * (x1 - x0)
