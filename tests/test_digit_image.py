@@ -283,3 +283,28 @@ def test_a_thick_pen_filling_the_canvas_stays_one_digit(digit):
     usual = digit_image.prepare(draw_digit(DIGITS[digit], (467, 481), box=box, pen=0.09))
     assert len(thick.images) == 1
     assert similarity(thick.image, usual.image) >= 0.85
+
+
+@pytest.mark.parametrize("shape, size", [((50, 67), 25), ((48, 64), 3), ((31, 90), 17), ((5, 7), 9)])
+def test_the_coarse_median_is_scipys_median_filter(shape, size):
+    """_median (a row at a time, by partitioning) against ndimage.median_filter (mode "reflect"),
+    on smooth and on noisy planes, windows larger than the plane included."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(size)
+    smooth = np.linspace(0, 1, shape[1], dtype=np.float32)[None, :] * np.ones((shape[0], 1), np.float32)
+    for plane in (rng.random(shape, dtype=np.float32), smooth + rng.normal(0, 0.01, shape).astype(np.float32)):
+        assert np.array_equal(digit_image._median(plane, size), ndimage.median_filter(plane, size=size, mode="reflect"))
+
+
+def test_holes_are_filled_as_scipy_fills_them():
+    """_fill_holes (the paper labelled once) against ndimage.binary_fill_holes: random masks, rings,
+    a hole touching the border (not a hole), an empty and a full mask."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(0)
+    ring = np.pad(np.pad(np.zeros((3, 3), bool), 2, constant_values=True), 2)
+    masks = [rng.random((40, 60)) < p for p in (0.3, 0.5, 0.6, 0.7)]
+    masks += [ring, ring[:, 3:], np.zeros((6, 6), bool), np.ones((6, 6), bool)]
+    for mask in masks:
+        assert np.array_equal(digit_image._fill_holes(mask), ndimage.binary_fill_holes(mask))
