@@ -317,11 +317,16 @@ def _one_pen(depth: np.ndarray) -> bool:
     return float(np.quantile(widths, 0.9)) <= PEN_SPREAD * float(np.median(widths))
 
 
+def _border(a: np.ndarray) -> np.ndarray:
+    """The values along a picture's border (its first and last rows and columns)."""
+    return np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+
+
 def _fill_holes(mask: np.ndarray) -> np.ndarray:
     """`ndimage.binary_fill_holes`, by labelling the paper once (its pieces not reaching the border
     are holes) instead of growing the outside a pixel at a time: the same mask, many times faster."""
     paper, _ = ndimage.label(~mask)
-    outside = np.unique(np.concatenate([paper[0], paper[-1], paper[:, 0], paper[:, -1]]))
+    outside = np.unique(_border(paper))
     return mask | ~np.isin(paper, outside)
 
 
@@ -841,8 +846,7 @@ def _paper_taken(seen: list[_Map], shape: tuple[int, int]) -> bool:
 
 def _border_share(m: _Map) -> float:
     """The share of the picture's border that is ink in a map."""
-    border = np.concatenate([m.labels[0], m.labels[-1], m.labels[:, 0], m.labels[:, -1]])
-    return float(np.mean(border > 0))
+    return float(np.mean(_border(m.labels) > 0))
 
 
 def _score(reading: _Reading) -> float:
@@ -863,7 +867,7 @@ def _bridges(mask: np.ndarray, band: np.ndarray) -> np.ndarray:
     if not band.any():
         return out
     labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
-    at_border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])).tolist())
+    at_border = set(np.unique(_border(labels)).tolist())
     areas = np.bincount(labels.ravel())
     parts, _ = ndimage.label(band, structure=np.ones((3, 3), bool))
     for k, (rows, cols) in enumerate(ndimage.find_objects(parts), start=1):
