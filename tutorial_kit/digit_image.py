@@ -1167,7 +1167,20 @@ def _local(
         joined.light = m.light
         pool.append((joined, across))
         return (joined, across), seen + [joined]
+    if joined is not None and _framed(joined, reading):
+        return None, seen + [joined]  # a frame cut by a shadow's edge: its pieces are no digit
     return (m, reading), seen
+
+
+def _framed(joined: _Map, reading: _Reading) -> bool:
+    """Whether the digits read are mostly the ink of one frame once its pieces are joined across
+    the paper's sharp edges (a box drawn across a shadow's edge, broken there, was read as a 0)."""
+    ink = np.logical_or.reduce(reading.masks)
+    frames = [p.label for p in joined.pieces if p.why == "frame"]
+    return bool(frames) and np.isin(joined.labels[ink], frames).mean() >= FRAMED
+
+
+FRAMED = 0.8  # digits this much of whose ink is a frame's, once joined across a shadow's edge, are that frame
 
 
 def _whole(across: _Reading, reading: _Reading) -> bool:
