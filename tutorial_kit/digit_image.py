@@ -211,6 +211,8 @@ class _Map:
     pieces: list[_Piece]
     scale: float = 1.0  # ink 1.0 is this much darker than the paper (relative): to compare maps
     light: bool = False  # light ink on a darker ground
+    left_out: np.ndarray | None = None  # against the local paper: the ink on its sharp edges, left out
+    edges: np.ndarray | None = None  # and those edges
 
 
 def _otsu(values: np.ndarray) -> float:
@@ -880,23 +882,28 @@ def _bridges(mask: np.ndarray, band: np.ndarray) -> np.ndarray:
     return out
 
 
-def _local_map(plane, window, lower, edge, floor, across: bool = False) -> _Map | None:
-    """The ink against the local paper, in pieces; `across`: with the ink on the paper's sharp edges
-    that joins pieces (_bridges), None if there is none."""
+def _local_map(plane, window, lower, edge, floor) -> _Map | None:
+    """The ink against the local paper, in pieces (and the ink on the paper's sharp edges, left out)."""
     ink, paper_edge = _ink(plane, window, lower, floor)
     peak = float(ndimage.uniform_filter(ink, 3).max())
     if peak < MIN_CONTRAST:
         return None
     strong = ink > max(MIN_CONTRAST * 0.7, 0.55 * peak)
     mask = _remove_lines(strong & ~paper_edge)
-    if across:
-        bridges = _bridges(mask, strong & paper_edge & ~mask)
-        if not bridges.any():
-            return None
-        mask |= bridges
     found = _pieces(ink / peak, mask, paper_edge | edge)
-    found.scale = peak
+    found.scale, found.left_out, found.edges = peak, strong & paper_edge & ~mask, paper_edge | edge
     return found
+
+
+def _joined_across(m: _Map) -> _Map | None:
+    """A local paper's map with its pieces joined by the ink on the paper's sharp edges that runs
+    between them (_bridges); None if there is none."""
+    bridges = _bridges(m.labels > 0, m.left_out)
+    if not bridges.any():
+        return None
+    joined = _pieces(m.ink, (m.labels > 0) | bridges, m.edges)
+    joined.scale, joined.light = m.scale, m.light
+    return joined
 
 
 def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | None, _Reading | None, list[_Map]]:
@@ -1161,10 +1168,9 @@ def _local(
             pool.append((again, again_reading))
             m, reading, window = again, again_reading, fitted
             seen = seen + [again]
-    joined = _local_map(plane, window, lower, edge, floor, across=True)
+    joined = _joined_across(m)
     across = _read(joined, judge) if joined is not None else None
     if across is not None and _whole(across, reading):
-        joined.light = m.light
         pool.append((joined, across))
         return (joined, across), seen + [joined]
     if joined is not None and _framed(joined, reading):
