@@ -211,7 +211,7 @@ class _Map:
     pieces: list[_Piece]
     scale: float = 1.0  # ink 1.0 is this much darker than the paper (relative): to compare maps
     light: bool = False  # light ink on a darker ground
-    left_out: np.ndarray | None = None  # against the local paper: the ink on its sharp edges, left out
+    edge_ink: np.ndarray | None = None  # against the local paper: the ink on its sharp edges, left out
     edges: np.ndarray | None = None  # and those edges
 
 
@@ -859,16 +859,17 @@ def _score(reading: _Reading) -> float:
 
 
 BRIDGE = 0.5  # ink on a shadow's edge joins the pieces it runs between when it is at most this share of their ink
+FRAMED = 0.8  # digits this much of whose ink is a frame's, once joined across a shadow's edge, are that frame
 
 
-def _bridges(mask: np.ndarray, band: np.ndarray) -> np.ndarray:
+def _bridges(labels: np.ndarray, band: np.ndarray) -> np.ndarray:
     """The ink left out on the paper's sharp edges (`band`: a hard shadow's) that runs between
-    pieces of ink clear of the picture's border: where a digit crosses a shadow's edge, its strokes
-    on either side were separate pieces, and the largest alone was read (a 3 read as a 7)."""
-    out = np.zeros_like(mask)
+    pieces of ink (`labels`, a map's) clear of the picture's border: where a digit crosses a
+    shadow's edge, its strokes on either side were separate pieces, and the largest alone was read
+    (a 3 read as a 7)."""
+    out = np.zeros(labels.shape, bool)
     if not band.any():
         return out
-    labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
     at_border = set(np.unique(_border(labels)).tolist())
     areas = np.bincount(labels.ravel())
     parts, _ = ndimage.label(band, structure=np.ones((3, 3), bool))
@@ -891,14 +892,14 @@ def _local_map(plane, window, lower, edge, floor) -> _Map | None:
     strong = ink > max(MIN_CONTRAST * 0.7, 0.55 * peak)
     mask = _remove_lines(strong & ~paper_edge)
     found = _pieces(ink / peak, mask, paper_edge | edge)
-    found.scale, found.left_out, found.edges = peak, strong & paper_edge & ~mask, paper_edge | edge
+    found.scale, found.edge_ink, found.edges = peak, strong & paper_edge & ~mask, paper_edge | edge
     return found
 
 
 def _joined_across(m: _Map) -> _Map | None:
     """A local paper's map with its pieces joined by the ink on the paper's sharp edges that runs
     between them (_bridges); None if there is none."""
-    bridges = _bridges(m.labels > 0, m.left_out)
+    bridges = _bridges(m.labels, m.edge_ink)
     if not bridges.any():
         return None
     joined = _pieces(m.ink, (m.labels > 0) | bridges, m.edges)
@@ -1166,7 +1167,7 @@ def _local(
         if again_reading is not None:
             again.light = m.light
             pool.append((again, again_reading))
-            m, reading, window = again, again_reading, fitted
+            m, reading = again, again_reading
             seen = seen + [again]
     joined = _joined_across(m)
     across = _read(joined, judge) if joined is not None else None
@@ -1184,9 +1185,6 @@ def _framed(joined: _Map, reading: _Reading) -> bool:
     ink = np.logical_or.reduce(reading.masks)
     frames = [p.label for p in joined.pieces if p.why == "frame"]
     return bool(frames) and np.isin(joined.labels[ink], frames).mean() >= FRAMED
-
-
-FRAMED = 0.8  # digits this much of whose ink is a frame's, once joined across a shadow's edge, are that frame
 
 
 def _whole(across: _Reading, reading: _Reading) -> bool:
