@@ -31,6 +31,7 @@ class Model:
         self.saved, self.trained_now = self.model.saved, self.model.trained_now
         self.lock = threading.Lock()
         self.probabilities(np.zeros((28, 28), np.float32))  # the first run is the slow one
+        self.sure = prediction.sureness(self)  # how sure it must be to read an odd hand
 
     def describe(self) -> str:
         return self.saved.description()

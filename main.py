@@ -290,9 +290,10 @@ def main(argv=None):
             prediction.say_model(model.saved, args.training_flags_given)
         images = prediction.judged(images, prediction.judge(model))  # touching digits cut where it reads them best
         probabilities = model.probabilities(prediction.stack(images))
+        sure = prediction.sureness(model, args.data_dir)  # how sure of an odd hand: as of MNIST's digits
     finally:
         model.close()
-    return prediction.report_all(images, probabilities, args.predict is None, len(args.predict or [TEST_IMAGE]))
+    return prediction.report_all(images, probabilities, args.predict is None, len(args.predict or [TEST_IMAGE]), sure)
 
 
 if __name__ == "__main__":

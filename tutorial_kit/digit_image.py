@@ -1352,23 +1352,24 @@ def _picture(im: Image.Image, dark: np.ndarray) -> Image.Image:
 
 
 UNSURE_STRANGE = 0.7  # stranger than this, and the network less sure than SURE: not read
-SURE = 0.8
+SURE = 0.8  # (for a network trained 10,000 iterations; prediction.sureness: as sure for another)
 VERY_STRANGE = 1.3  # stranger than this: not read; between STRANGE and this only if the network is CERTAIN
 CERTAIN = 0.995
 NUMBER_READ = 0.5  # a number is read when at least half its digits would be read alone (one odd hand among them)
 
 
-def refusal(prepared: Prepared, probabilities: np.ndarray) -> str | None:
+def refusal(prepared: Prepared, probabilities: np.ndarray, sure: float = SURE, certain: float = CERTAIN) -> str | None:
     """Why the digits found do not look like handwritten digits (the network's closest answer
     said), or None to read them: a printed letter's shape (digit_shapes.letters), too strange for
     a digit, or somewhat strange and the network unsure (measured on MNIST's test digits, letters,
-    faces and the own-digit survey) — for a number, in more than half its digits."""
+    faces and the own-digit survey) — for a number, in more than half its digits. `sure` and
+    `certain`: SURE and CERTAIN for the network answering (prediction.sureness)."""
     closest = ", ".join(f"{int(np.argmax(p))}, {np.max(p):.0%}" for p in probabilities)
     letter = next((c for c in digit_shapes.letters(prepared.images) if c is not None), None)
     if letter is not None:  # closer to a printed letter than to any digit
         return f"this looks like the letter {letter}, not a digit (closest digit: {closest}); write a digit large and dark on plain paper"
     read = [  # each digit as if alone; an unusual hand or a typeface is read when the network is certain
-        s <= UNSURE_STRANGE or (s <= STRANGE and p >= SURE) or (s <= VERY_STRANGE and p >= CERTAIN)
+        s <= UNSURE_STRANGE or (s <= STRANGE and p >= sure) or (s <= VERY_STRANGE and p >= certain)
         for s, p in zip(prepared.strangeness, probabilities.max(axis=1), strict=True)
     ]
     if sum(read) >= NUMBER_READ * len(read):

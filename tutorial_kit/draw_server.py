@@ -46,7 +46,7 @@ def answer(model, body: bytes) -> dict:
     for each digit, its ten probabilities, the 28×28 the network saw and its box in the drawing."""
     prepared = prepare_drawing(body, prediction.judge(model))
     probabilities = model.probabilities(prepared.images)  # every digit in one run of the network
-    refused = digit_image.refusal(prepared, probabilities)
+    refused = digit_image.refusal(prepared, probabilities, **model.sure)
     if refused:
         raise NoDigitError(f"the drawing: {refused}")
     digits = [

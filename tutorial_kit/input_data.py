@@ -182,6 +182,16 @@ def load_mnist(data_dir: Path | str = MNIST_DIR):
     return (arrays[0], arrays[1]), (arrays[2], arrays[3])
 
 
+def mnist_test_images(data_dir: Path | str = MNIST_DIR) -> np.ndarray | None:
+    """MNIST's 10,000 test images (uint8, 10000×28×28) when they are on disk; None when they are
+    missing or damaged (nothing is downloaded)."""
+    path = Path(data_dir) / "t10k-images-idx3-ubyte.gz"
+    try:
+        return _read_idx(path) if kind(path) == "file" else None
+    except (DataError, PathError):
+        return None
+
+
 def dense_to_one_hot(labels: np.ndarray, num_classes: int = 10) -> np.ndarray:
     return np.eye(num_classes, dtype=np.float32)[labels]
 
