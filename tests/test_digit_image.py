@@ -308,3 +308,29 @@ def test_holes_are_filled_as_scipy_fills_them():
     masks += [ring, ring[:, 3:], np.zeros((6, 6), bool), np.ones((6, 6), bool)]
     for mask in masks:
         assert np.array_equal(digit_image._fill_holes(mask), ndimage.binary_fill_holes(mask))
+
+
+@pytest.mark.parametrize("size", [2, 3, 4, 7])
+def test_the_line_search_opens_the_ink_as_scipy_does(size):
+    """_opened (1-D minimum then maximum filters) against ndimage.binary_opening with a column
+    structure, odd and even sizes (an even one's origin is where the two differ if got wrong)."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(size)
+    for p in (0.2, 0.5, 0.8):
+        mask = rng.random((37, 51)) < p
+        expected = ndimage.binary_opening(mask, structure=np.ones((size, 1), bool))
+        assert np.array_equal(digit_image._opened(mask.view(np.uint8), size), expected)
+
+
+def test_long_thin_lines_are_removed_and_the_strokes_crossing_them_kept():
+    """_remove_lines: a ruled line across the picture and a grid's column go; a thick stroke that
+    crosses the line, and a short thin one, stay."""
+    mask = np.zeros((200, 300), bool)
+    mask[100:102, :] = True  # a ruled line, 2 pixels thin
+    mask[:, 40:42] = True  # a grid's column
+    mask[60:160, 150:160] = True  # a thick stroke across the line
+    mask[20:50, 200:202] = True  # a short thin stroke
+    kept = digit_image._remove_lines(mask)
+    assert not kept[100:102, 45:140].any() and not kept[5:90, 40:42].any()  # (not where the two cross)
+    assert kept[60:160, 150:160].all() and kept[20:50, 200:202].all()
