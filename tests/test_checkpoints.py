@@ -1,6 +1,7 @@
 """checkpoints.py: models saved side by side, atomically, and cleaned up without touching the user's files."""
 
 import argparse
+import contextlib
 import errno
 import http.client
 import json
@@ -139,34 +140,34 @@ def test_an_interrupted_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch
 
 
 def test_two_runs_saving_at_once_leave_a_complete_model(tmp_path, monkeypatch):
-    """Force the interleaving that broke the old code: run A is cleaning up while run B has just
-    written its files. The lock makes B wait; the pointer ends at a complete model."""
-    cleaning, b_saved = threading.Event(), threading.Event()
-    original_clean_up = checkpoints._clean_up
+    """Force the interleaving that broke the old code: run A is cleaning up (holding the writers'
+    lock) while run B starts its save. The lock makes B wait; the pointer ends at B's complete model."""
+    cleaning, b_asks = threading.Event(), threading.Event()
+    original_clean_up, original_locked = checkpoints._clean_up, checkpoints._locked
     results = {}
 
     def slow_clean_up(*args):
         if threading.current_thread().name == "A":
             cleaning.set()
-            b_saved.wait(timeout=60)  # B's weights are written meanwhile, then it waits for the lock
+            assert b_asks.wait(timeout=60)  # B asks for the lock meanwhile...
+            time.sleep(0.5)  # ...and waits for it
         return original_clean_up(*args)
 
-    def slow_save(saver_save):
-        def save_then_signal(sess, path, **kwargs):
-            result = saver_save(sess, path, **kwargs)
-            if threading.current_thread().name == "B":
-                b_saved.set()
-            return result
-
-        return save_then_signal
+    @contextlib.contextmanager
+    def asking(checkpoint_dir):
+        if threading.current_thread().name == "B":
+            b_asks.set()
+        with original_locked(checkpoint_dir):
+            yield
 
     monkeypatch.setattr(checkpoints, "_clean_up", slow_clean_up)
+    monkeypatch.setattr(checkpoints, "_locked", asking)
 
     def run(name, seed):
         net = main.build_graph(seed=seed)
         with session(net) as sess:
-            net.saver.save = slow_save(net.saver.save)
             results[name] = checkpoints.save(net, sess, tmp_path, FIXED, 0.9, iterations=1)[0]
+            results.setdefault("order", []).append(name)
             results[name + " probabilities"] = sess.run(net.probabilities, {net.X: IMAGES})
 
     a = threading.Thread(target=run, args=("A", 1), name="A")
@@ -176,6 +177,7 @@ def test_two_runs_saving_at_once_leave_a_complete_model(tmp_path, monkeypatch):
     b.start()
     a.join(timeout=120)
     b.join(timeout=120)
+    assert results["order"] == ["A", "B"]  # B waited for A's clean-up
     latest = checkpoints.latest(tmp_path, FIXED)
     assert latest.folder == results["B"].folder and (latest.folder / "model.index").is_file()
     np.testing.assert_array_equal(restored_probabilities(tmp_path), results["B probabilities"])
