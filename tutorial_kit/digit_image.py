@@ -259,7 +259,6 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
     h, w = mask.shape
     side = max(h, w)
     labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
-    depth = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
     border = np.zeros(mask.shape, bool)
     border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
     peak = float(ndimage.uniform_filter(ink, 3).max())
@@ -270,13 +269,15 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
         own = labels[rows, cols] == label
         area = int(own.sum())
         box = (rows.start, cols.start, rows.stop, cols.stop)
-        piece = _Piece(label, box, area, area / own.size, 2.0 * float(depth[rows, cols][own].max()))
+        # each pixel's distance to the paper: the nearest pixel not of the piece is paper, within one of its box
+        depth = ndimage.distance_transform_edt(np.pad(own, 1))[1:-1, 1:-1]
+        piece = _Piece(label, box, area, area / own.size, 2.0 * float(depth.max()))
         piece.why = _not_a_digit(piece, own, ink[rows, cols], border[rows, cols], side, peak, paper_edge, rows, cols)
         if (
             piece.why is None
             and piece.size >= 0.5 * side
             and piece.fill > 0.45  # strokes cover less of their box
-            and not _one_pen(np.where(own, depth[rows, cols], 0.0))
+            and not _one_pen(depth)
         ):
             piece.why = "edge" if _inside(piece, mask.shape) < 1 else "blob"  # a patch of desk, paper or shadow
         pieces.append(piece)
