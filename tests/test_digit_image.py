@@ -353,3 +353,14 @@ def test_a_pieces_depth_is_measured_in_its_own_box_as_in_the_whole_mask():
             y0, x0, y1, x1 = piece.box
             own = found.labels[y0:y1, x0:x1] == piece.label
             assert piece.thick == 2.0 * whole[y0:y1, x0:x1][own].max()
+
+
+@pytest.mark.parametrize("times", [1, 2, 4])
+def test_masks_grow_as_scipy_dilates_them(times):
+    """_grown (shifted copies) against ndimage.binary_dilation with its cross, `times` iterations."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(times)
+    for shape, p in (((30, 45), 0.02), ((1, 9), 0.3), ((64, 64), 0.2), ((5, 1), 0.5)):
+        mask = rng.random(shape) < p
+        assert np.array_equal(digit_image._grown(mask, times), ndimage.binary_dilation(mask, iterations=times))

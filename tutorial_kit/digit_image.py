@@ -226,6 +226,19 @@ class _Map:
     edges: np.ndarray | None = None  # and those edges
 
 
+def _grown(mask: np.ndarray, times: int) -> np.ndarray:
+    """The mask grown by `times` pixels across and along (ndimage.binary_dilation's iterations with
+    its cross), by shifting: the same, faster on the small masks of a cut search."""
+    for _ in range(times):
+        grown = mask.copy()
+        grown[1:] |= mask[:-1]
+        grown[:-1] |= mask[1:]
+        grown[:, 1:] |= mask[:, :-1]
+        grown[:, :-1] |= mask[:, 1:]
+        mask = grown
+    return mask
+
+
 def _otsu(values: np.ndarray) -> float:
     """The threshold that best splits `values` (in [0, 1]) into two tones (Otsu's method)."""
     hist, edges = np.histogram(values, bins=64, range=(0.0, 1.0))
@@ -285,7 +298,7 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
         big = [p.label for p in pieces if p.why == why]
         if not big:
             continue
-        near = ndimage.binary_dilation(np.isin(labels, big), iterations=3)
+        near = _grown(np.isin(labels, big), 3)
         for p in pieces:
             rows, cols = slice(p.box[0], p.box[2]), slice(p.box[1], p.box[3])
             at_edge = why == "blob" or _inside(p, mask.shape) < 1
@@ -311,7 +324,7 @@ def _on_paper(ink: np.ndarray, labels: np.ndarray, pieces: list[_Piece]) -> None
         y0, x0 = max(0, p.box[0] - RING[1] - 1), max(0, p.box[1] - RING[1] - 1)
         y1, x1 = min(h, p.box[2] + RING[1] + 1), min(w, p.box[3] + RING[1] + 1)
         own = labels[y0:y1, x0:x1] == p.label
-        ring = ndimage.binary_dilation(own, iterations=RING[1]) & ~ndimage.binary_dilation(own, iterations=RING[0])
+        ring = _grown(own, RING[1]) & ~_grown(own, RING[0])
         dark = ring & (ink[y0:y1, x0:x1] >= 0.5) & ~plausible[y0:y1, x0:x1]
         if ring.any() and dark.sum() > NOT_ON_PAPER * ring.sum():
             p.why = "edge"
@@ -608,7 +621,7 @@ def _digit_image(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     y0, x0 = max(0, rows[0] - 3), max(0, cols[0] - 3)
     mask, ink = mask[y0 : rows[-1] + 4, x0 : cols[-1] + 4], ink[y0 : rows[-1] + 4, x0 : cols[-1] + 4]
-    kept = ndimage.binary_dilation(mask, iterations=2)
+    kept = _grown(mask, 2)
     strength = float(ink[mask].max()) or 1.0
     digit = np.where(kept, ink / strength, 0.0)
     return mnist_style(np.clip((digit - NOISE_FLOOR) / (1 - NOISE_FLOOR), 0, 1))
@@ -995,13 +1008,13 @@ def _completed(chosen: _Reading, ink: np.ndarray, pool: list[tuple[_Map, _Readin
     ]
     boxes = _boxes(chosen.masks)
     for k, (mask, (x0, y0, x1, y1)) in enumerate(zip(chosen.masks, boxes, strict=True)):
-        own, around, darkest = mask.sum(), ndimage.binary_dilation(mask, iterations=2), np.median(ink[mask])
+        own, around, darkest = mask.sum(), _grown(mask, 2), np.median(ink[mask])
         plausible = chosen.strangeness[k] + _doubt(judge, chosen.images[k])
         best = None
         for other, box, image, strange in others:
             if (
                 max((box[2] - box[0]) / (x1 - x0), (box[3] - box[1]) / (y1 - y0)) < GROWN
-                or (mask & ndimage.binary_dilation(other, iterations=2)).sum() < 0.8 * own
+                or (mask & _grown(other, 2)).sum() < 0.8 * own
                 or any(j != k and _shared(box, b) > 0.2 * (b[2] - b[0]) * (b[3] - b[1]) for j, b in enumerate(boxes))
                 or judge is not None
                 and strange + _doubt(judge, image) > plausible
