@@ -630,6 +630,8 @@ def _digit_image(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
 FAR = 1.5  # a gap this many digits' heights wide along a row ends the number
 WIDE = 1.25  # a piece this much wider than tall may be more than one digit
 ROW_DIGIT = 1.5  # a piece at most this much wider than the widest other (one-digit-wide) piece of its row is one digit
+SQUARE_PART = 0.8  # a part of a piece no wider than a digit spans this much of its height: a 6's loop cut off its
+# stroke is no digit (a wide-looped 6 was read 60; two digits pushed into a square are both about as tall)
 SQUARE = 0.8  # a piece this wide for its height that looks like no digit may be two that touch
 SEGMENT_COST = 0.3  # what each digit of a split costs, in strangeness: a split must earn its cuts
 DOUBT = 3.0  # what a digit costs, in strangeness, for the network's doubt (1 − its top probability) when cutting
@@ -725,6 +727,7 @@ def _cutting(
             piece.sum() < 0.03 * total
             or not 0.08 * height <= inked_cols[-1] + 1 - inked_cols[0] <= 1.4 * height
             or inked[-1] + 1 - inked[0] < 0.5 * height  # a 5's bar, a stroke's tail: not a digit of the row
+            or width <= WIDE * height and inked[-1] + 1 - inked[0] < SQUARE_PART * height  # a 6's loop
             or min(lower := piece[height // 2 :].sum() / piece.sum(), 1 - lower) < BALANCE
         ):
             return np.inf
