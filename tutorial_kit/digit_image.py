@@ -164,14 +164,12 @@ def _remove_lines(mask: np.ndarray) -> np.ndarray:
         h, w = m.shape
         reach = max(1, round(0.01 * w))  # a line's band: its rows, this many either side
         length = max(60, round(0.5 * w))  # shorter ones may be the digit's own strokes
-        if np.convolve(m.sum(axis=1), np.ones(2 * reach + 1), mode="same").max() < length:
-            continue  # no band of rows holds ink enough for a line that long
         ink = m.view(np.uint8)  # binary morphology as 1-D minimum and maximum filters: the same, faster
         band = ndimage.maximum_filter1d(ink, 2 * reach + 1, axis=0, mode="constant")  # the rows either side
         run = ndimage.minimum_filter1d(band, length, axis=1, mode="constant")  # ink all along `length`
         rows = np.flatnonzero(run.any(axis=1))
         if rows.size == 0:
-            continue
+            continue  # no run of ink long enough for a line
         support = ndimage.maximum_filter1d(run[rows[0] : rows[-1] + 1], length, axis=1, mode="constant")
         thin = max(2, round(0.006 * max(h, w)))
         y0, y1 = max(0, rows[0] - 2 * thin - 2), min(h, rows[-1] + 2 * thin + 3)  # what thin_part there depends on
