@@ -50,6 +50,7 @@ MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side
 THIN_PEN = 0.8  # a pen thinner than this share of MNIST's is thickened to it
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
 ANALYSIS_SIDE = 400  # digits are found (and their 28×28s made) in the picture reduced to this size
+SMALL_SIDE = 64  # or enlarged to at least this size (bicubic; a 28×28 three times): at 28 pixels a pen cannot be measured
 SHARPER = 60  # a number whose digits are shorter than this (pixels at ANALYSIS_SIDE) is read again larger
 LEAN = (-20, 38)  # a straight stroke leaning this far from upright (degrees, + like /) may be a 1: 99 % of MNIST's
 MIN_DIGIT = 0.04  # a digit's longer side is at least this fraction of the picture's (smaller: too small)
@@ -89,6 +90,9 @@ def _planes(im: Image.Image, side: int = ANALYSIS_SIDE) -> tuple[np.ndarray, np.
     factor = math.ceil(max(im.size) / side)
     if factor > 1:
         im = im.reduce(factor)
+    elif max(im.size) < SMALL_SIDE:
+        factor = math.ceil(SMALL_SIDE / max(im.size))
+        im = im.resize((im.width * factor, im.height * factor), Image.Resampling.BICUBIC)
     a = np.asarray(im, dtype=np.float32)
     if im.mode != "F":
         a = a / 255.0
