@@ -50,7 +50,7 @@ MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side
 THIN_PEN = 0.8  # a pen thinner than this share of MNIST's is thickened to it
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
 ANALYSIS_SIDE = 400  # digits are found (and their 28×28s made) in the picture reduced to this size
-SMALL_SIDE = 64  # or enlarged to at least this size (bicubic; a 28×28 three times): at 28 pixels a pen cannot be measured
+SMALL_SIDE = 64  # or enlarged to this size or more (bicubic; a 28×28 3×): at 28 px a pen cannot be measured
 SHARPER = 60  # a number whose digits are shorter than this (pixels at ANALYSIS_SIDE) is read again larger
 LEAN = (-20, 38)  # a straight stroke leaning this far from upright (degrees, + like /) may be a 1: 99 % of MNIST's
 MIN_DIGIT = 0.04  # a digit's longer side is at least this fraction of the picture's (smaller: too small)
@@ -729,7 +729,7 @@ def _cutting(
             piece.sum() < 0.03 * total
             or not 0.08 * height <= inked_cols[-1] + 1 - inked_cols[0] <= 1.4 * height
             or inked[-1] + 1 - inked[0] < 0.5 * height  # a 5's bar, a stroke's tail: not a digit of the row
-            or width <= WIDE * height and inked[-1] + 1 - inked[0] < SQUARE_PART * height  # a 6's loop
+            or (width <= WIDE * height and inked[-1] + 1 - inked[0] < SQUARE_PART * height)  # a 6's loop
             or min(lower := piece[height // 2 :].sum() / piece.sum(), 1 - lower) < BALANCE
         ):
             return np.inf
