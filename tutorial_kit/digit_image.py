@@ -52,7 +52,7 @@ MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke meas
 ANALYSIS_SIDE = 400  # digits are found (and their 28×28s made) in the picture reduced to this size
 SMALL_SIDE = 64  # or enlarged to this size or more (bicubic; a 28×28 3×): at 28 px a pen cannot be measured
 SHARPER = 60  # a number whose digits are shorter than this (pixels at ANALYSIS_SIDE) is read again larger
-LEAN = (-20, 38)  # a straight stroke leaning this far from upright (degrees, + like /) may be a 1: 99 % of MNIST's
+LEAN = (-20, 42)  # a straight stroke leaning this far from upright (degrees, + like /) may be a 1: 99 % of MNIST's
 MIN_DIGIT = 0.04  # a digit's longer side is at least this fraction of the picture's (smaller: too small)
 STRANGE = 1.0  # strangeness (digit_shapes) above which a picture is not read as a digit
 
