@@ -47,7 +47,11 @@ def check_file(path: Path, name: str) -> None:
     if found in ("missing", "broken link"):
         raise ImageError(f"{name}: {'no such file' if found == 'missing' else 'a link to a missing file'}; {hint}")
     if found != "file":
-        advice = "" if found == "folder" else "; save the image to a file and give its path"
+        advice = (
+            f"; give the images in it ({name}/*.png)"
+            if found == "folder"
+            else "; save the image to a file and give its path"
+        )
         raise ImageError(f"{name} is {files.what(found)}, not an image file{advice}")
     if os.stat(path).st_size == 0:
         raise ImageError(f"{name} is empty (0 bytes); save the drawing again")
