@@ -366,19 +366,3 @@ def test_masks_grow_as_scipy_dilates_them(times):
     for shape, p in (((30, 45), 0.02), ((1, 9), 0.3), ((64, 64), 0.2), ((5, 1), 0.5)):
         mask = rng.random(shape) < p
         assert np.array_equal(digit_image._grown(mask, times), ndimage.binary_dilation(mask, iterations=times))
-
-
-def test_mnist_digits_as_28x28_files_look_like_digits(tmp_path):
-    """A 28×28 file (MNIST's own format) is enlarged before its pen is measured: at 28 pixels a
-    stroke is three wide and the pen rules spoiled it (a quarter of MNIST's test digits looked
-    unusual, 5 % too strange to read; now as a drawing of the same digits: 7 %, under 1 %)."""
-    from tutorial_kit import input_data
-
-    (_, _), (images, _) = input_data.load_mnist()
-    strangeness = []
-    for i in range(1000, 1300):
-        Image.fromarray(images[i]).save(tmp_path / "digit.png")
-        strangeness.extend(digit_image.prepare(tmp_path / "digit.png").strangeness)
-    strangeness = np.array(strangeness)
-    assert np.median(strangeness) < 0.45  # measured 0.34 (0.53 at 28 pixels)
-    assert np.mean(strangeness > digit_image.STRANGE) <= 0.025  # measured 0.01 (0.05)
