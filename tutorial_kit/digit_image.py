@@ -1382,26 +1382,30 @@ def _picture(im: Image.Image, dark: np.ndarray) -> Image.Image:
 
 UNSURE_STRANGE = 0.7  # stranger than this, and the network less sure than SURE: not read
 SURE = 0.8  # (for a network trained 10,000 iterations; prediction.sureness: as sure for another)
-VERY_STRANGE = 1.3  # stranger than this: not read; between STRANGE and this only if the network is CERTAIN
-CERTAIN = 0.995
+VERY_STRANGE = 1.5  # stranger than this: not read; from STRANGE to this the network must be the surer the
+CERTAIN = 0.995  # stranger the digit: SURE at STRANGE, CERTAIN at VERY_STRANGE (a step at 1.3 refused unusual hands
+# at 1.03 that the network was 62 % sure of, and let no more letters, faces or scrawls through)
 NUMBER_READ = 0.5  # a number is read when at least half its digits would be read alone (one odd hand among them)
+NUMBER_STRANGEST = 1.7  # and none is stranger than this: looks like nothing (a face's eye and mouth cut apart read 12)
 
 
 def refusal(prepared: Prepared, probabilities: np.ndarray, sure: float = SURE, certain: float = CERTAIN) -> str | None:
     """Why the digits found do not look like handwritten digits (the network's closest answer
     said), or None to read them: a printed letter's shape (digit_shapes.letters), too strange for
     a digit, or somewhat strange and the network unsure (measured on MNIST's test digits, letters,
-    faces and the own-digit survey) — for a number, in more than half its digits. `sure` and
+    faces and the own-digit survey) — for a number, in more than half its digits or in one that looks like nothing (NUMBER_STRANGEST). `sure` and
     `certain`: SURE and CERTAIN for the network answering (prediction.sureness)."""
     closest = ", ".join(f"{int(np.argmax(p))}, {np.max(p):.0%}" for p in probabilities)
     letter = next((c for c in digit_shapes.letters(prepared.images) if c is not None), None)
     if letter is not None:  # closer to a printed letter than to any digit
         return f"this looks like the letter {letter}, not a digit (closest digit: {closest}); write a digit large and dark on plain paper"
-    read = [  # each digit as if alone; an unusual hand or a typeface is read when the network is certain
-        s <= UNSURE_STRANGE or (s <= STRANGE and p >= sure) or (s <= VERY_STRANGE and p >= certain)
+    read = [  # each digit as if alone; an unusual hand or a typeface is read when the network is sure enough
+        s <= UNSURE_STRANGE
+        or (s <= STRANGE and p >= sure)
+        or (STRANGE < s <= VERY_STRANGE and p >= sure + (certain - sure) * (s - STRANGE) / (VERY_STRANGE - STRANGE))
         for s, p in zip(prepared.strangeness, probabilities.max(axis=1), strict=True)
     ]
-    if sum(read) >= NUMBER_READ * len(read):
+    if sum(read) >= NUMBER_READ * len(read) and max(prepared.strangeness) <= NUMBER_STRANGEST:
         return None
     what = "a handwritten digit" if len(probabilities) == 1 else "handwritten digits"
     return f"this does not look like {what} (closest: {closest}); write a digit large and dark on plain paper"
