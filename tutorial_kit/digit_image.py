@@ -48,6 +48,8 @@ CAP_WIDTH = 0.17  # and at least this wide for its length (a cap's proportions; 
 NOISE_FLOOR = 0.2  # weaker ink than this fraction of the digit's is paper texture or JPEG noise
 MNIST_STROKE = 2.9  # MNIST's pen width in pixels, for a digit whose longer side is 20 pixels
 THIN_PEN = 0.8  # a pen thinner than this share of MNIST's is thickened to it
+THICK_PEN = 1.6  # a pen thicker than this share of MNIST's is a marker, thinned
+THINNED = 1.5  # to this share, as MNIST's bolder writers' (to 1.3 a weak network read thick 2s' thinned loops 4)
 MEASURE_SIDE = 80  # large digits are first reduced to this size for stroke measuring
 ANALYSIS_SIDE = 400  # digits are found (and their 28×28s made) in the picture reduced to this size
 SMALL_SIDE = 64  # or enlarged to this size or more (bicubic; a 28×28 3×): at 28 px a pen cannot be measured
@@ -1287,8 +1289,8 @@ def mnist_style(ink: np.ndarray) -> np.ndarray:
     if 0 < width < THIN_PEN * target:  # a thin pen on a big canvas: thicken to MNIST's pen
         size = 2 * round((target - width) / 2) + 1
         ink = _crop_to_ink(ndimage.maximum_filter(np.pad(ink, size).astype(np.float32), size, mode="nearest"))
-    elif width > 1.6 * target:  # a thick marker: thinned towards MNIST's pen, its shape kept
-        size = 2 * round((width - 1.3 * target) / 2) + 1
+    elif width > THICK_PEN * target:  # a thick marker: thinned towards MNIST's pen, its shape kept
+        size = 2 * round((width - THINNED * target) / 2) + 1
         thinner = ndimage.minimum_filter(ink.astype(np.float32), size, mode="nearest")  # as PIL's MinFilter, faster
         if thinner.max() > 0.5:
             ink = _crop_to_ink(thinner / thinner.max())
