@@ -891,6 +891,7 @@ def _score(reading: _Reading) -> float:
 
 
 BRIDGE = 0.5  # ink on a shadow's edge joins the pieces it runs between when it is at most this share of their ink
+GROWN = 1.15  # ink against the closing alone, edges kept, is read when its digit has this much more ink
 FRAMED = 0.8  # digits this much of whose ink is a frame's, once joined across a shadow's edge, are that frame
 
 
@@ -1163,7 +1164,8 @@ def _local(
 ) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
     """The best reading against a photo's local paper, the maps looked at (`papers`: each
     plane's majority paper where already known; every reading made is added to `pool`); its pieces
-    joined across the paper's sharp edges where that makes a digit whole (_whole)."""
+    joined across the paper's sharp edges where that makes a digit whole (_whole), or the ink on
+    a shadow's edge kept (_unedged_map)."""
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
     narrow = max(15, round(0.08 * small))
     found, seen = [], []
@@ -1204,11 +1206,40 @@ def _local(
     joined = _joined_across(m)
     across = _read(joined, judge) if joined is not None else None
     if across is not None and _whole(across, reading):
-        pool.append((joined, across))
-        return (joined, across), seen + [joined]
-    if joined is not None and _framed(joined, reading):
+        m, reading = joined, across
+        pool.append((m, reading))
+        seen = seen + [joined]
+    elif joined is not None and _framed(joined, reading):
         return None, seen + [joined]  # a frame cut by a shadow's edge: its pieces are no digit
+    if not m.light and edge.any() and getattr(m, "edge_ink", None) is not None and m.edge_ink.any():
+        flat = _unedged_map(plane, window, floor)
+        grown = _read(flat, judge) if flat is not None else None
+        if grown is not None and _grown_whole(grown, reading):
+            pool.append((flat, grown))
+            return (flat, grown), seen + [flat]
     return (m, reading), seen
+
+
+def _unedged_map(plane, window, floor) -> _Map | None:
+    """The dark ink against the grey closing alone, the paper's sharp edges not left out: where a
+    thick digit crosses a shadow's edge, its strokes there are ink too (they were left out, and the
+    bridges across were too wide to join the digit's halves: a 4 read 1, a 6 cut to its loop)."""
+    ink, _ = _ink(plane, window, np.float32(np.inf), floor)  # no majority paper: the closing's alone
+    peak = float(ndimage.uniform_filter(ink, 3).max())
+    if peak < MIN_CONTRAST:
+        return None
+    found = _pieces(ink / peak, _remove_lines(ink > max(MIN_CONTRAST * 0.7, 0.55 * peak)))
+    found.scale, found.light = peak, False
+    return found
+
+
+def _grown_whole(grown: _Reading, reading: _Reading) -> bool:
+    """Whether `grown` is `reading`'s digits made whole (_whole), with GROWN times the ink in its
+    largest and the ink read before within it (a blurry scan's halo is not a shadow's edge)."""
+    if not _whole(grown, reading) or grown.mass < GROWN * reading.mass:
+        return False
+    before, after = np.logical_or.reduce(reading.masks), np.logical_or.reduce(grown.masks)
+    return bool(ndimage.binary_dilation(after, iterations=2)[before].mean() >= 0.9)
 
 
 def _framed(joined: _Map, reading: _Reading) -> bool:
