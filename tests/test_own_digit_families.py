@@ -734,8 +734,8 @@ def test_a_digit_crossing_a_shadows_edge_is_kept_whole():
     cut a digit written across it into strokes, and the largest stroke alone was read (a 3 as a 7):
     the ink on the edge that runs between pieces joins them when that makes more of a digit, and
     where its strokes on the edge are too wide to bridge, the ink against the paper alone, edges
-    kept, makes it whole. Measured 29 of 30 read whole (8 before the joining, 23 before the edges
-    kept; of digits 100-199, 59 -> 81)."""
+    kept, makes it whole. Measured 30 of 30 read whole (8 before the joining, 23 before the edges
+    kept; of digits 100-199, 59 -> 84)."""
     assert count_right(_across_a_shadow(k) for k in range(30)) >= 26
 
 

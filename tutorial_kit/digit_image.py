@@ -891,7 +891,7 @@ def _score(reading: _Reading) -> float:
 
 
 BRIDGE = 0.5  # ink on a shadow's edge joins the pieces it runs between when it is at most this share of their ink
-GROWN = 1.15  # ink against the closing alone, edges kept, is read when its digit has this much more ink
+MORE_INK = 1.15  # ink against the closing alone, edges kept, is read when its digit has this much more ink
 FRAMED = 0.8  # digits this much of whose ink is a frame's, once joined across a shadow's edge, are that frame
 
 
@@ -1204,6 +1204,7 @@ def _local(
             m, reading = again, again_reading
             seen = seen + [again]
     joined = _joined_across(m)
+    left_out = not m.light and edge.any() and m.edge_ink.any()  # dark ink on a sharp edge of the paper
     across = _read(joined, judge) if joined is not None else None
     if across is not None and _whole(across, reading):
         m, reading = joined, across
@@ -1211,7 +1212,7 @@ def _local(
         seen = seen + [joined]
     elif joined is not None and _framed(joined, reading):
         return None, seen + [joined]  # a frame cut by a shadow's edge: its pieces are no digit
-    if not m.light and edge.any() and getattr(m, "edge_ink", None) is not None and m.edge_ink.any():
+    if left_out:
         flat = _unedged_map(plane, window, floor)
         grown = _read(flat, judge) if flat is not None else None
         if grown is not None and _grown_whole(grown, reading):
@@ -1234,9 +1235,9 @@ def _unedged_map(plane, window, floor) -> _Map | None:
 
 
 def _grown_whole(grown: _Reading, reading: _Reading) -> bool:
-    """Whether `grown` is `reading`'s digits made whole (_whole), with GROWN times the ink in its
+    """Whether `grown` is `reading`'s digits made whole (_whole), with MORE_INK times the ink in its
     largest and the ink read before within it (a blurry scan's halo is not a shadow's edge)."""
-    if not _whole(grown, reading) or grown.mass < GROWN * reading.mass:
+    if not _whole(grown, reading) or grown.mass < MORE_INK * reading.mass:
         return False
     before, after = np.logical_or.reduce(reading.masks), np.logical_or.reduce(grown.masks)
     return bool(ndimage.binary_dilation(after, iterations=2)[before].mean() >= 0.9)
