@@ -1204,7 +1204,8 @@ def _local(
             m, reading = again, again_reading
             seen = seen + [again]
     joined = _joined_across(m)
-    left_out = not m.light and edge.any() and m.edge_ink.any()  # dark ink on a sharp edge of the paper
+    # dark ink left out on a sharp edge of the paper (a shadow's; a blurry scan has none: its halo is no ink)
+    left_out = not m.light and edge.any() and m.edge_ink.any()
     across = _read(joined, judge) if joined is not None else None
     if across is not None and _whole(across, reading):
         m, reading = joined, across
@@ -1236,7 +1237,7 @@ def _unedged_map(plane, window, floor) -> _Map | None:
 
 def _grown_whole(grown: _Reading, reading: _Reading) -> bool:
     """Whether `grown` is `reading`'s digits made whole (_whole), with MORE_INK times the ink in its
-    largest and the ink read before within it (a blurry scan's halo is not a shadow's edge)."""
+    largest and the ink read before within it."""
     if not _whole(grown, reading) or grown.mass < MORE_INK * reading.mass:
         return False
     before, after = np.logical_or.reduce(reading.masks), np.logical_or.reduce(grown.masks)
