@@ -1241,7 +1241,7 @@ def _grown_whole(grown: _Reading, reading: _Reading) -> bool:
     if not _whole(grown, reading) or grown.mass < MORE_INK * reading.mass:
         return False
     before, after = np.logical_or.reduce(reading.masks), np.logical_or.reduce(grown.masks)
-    return bool(ndimage.binary_dilation(after, iterations=2)[before].mean() >= 0.9)
+    return bool(_grown(after, 2)[before].mean() >= 0.9)
 
 
 def _framed(joined: _Map, reading: _Reading) -> bool:
@@ -1428,19 +1428,18 @@ def refusal(prepared: Prepared, probabilities: np.ndarray, sure: float = SURE, c
     """Why the digits found do not look like handwritten digits (the network's closest answer
     said), or None to read them: a printed letter's shape (digit_shapes.letters), too strange for
     a digit, or somewhat strange and the network unsure (measured on MNIST's test digits, letters,
-    faces and the own-digit survey) — for a number, in more than half its digits or in one that looks like nothing (NUMBER_STRANGEST). `sure` and
-    `certain`: SURE and CERTAIN for the network answering (prediction.sureness)."""
+    faces and the own-digit survey) — for a number, in more than half its digits or in one that
+    looks like nothing (NUMBER_STRANGEST). `sure` and `certain`: SURE and CERTAIN for the network
+    answering (prediction.sureness)."""
     closest = ", ".join(f"{int(np.argmax(p))}, {np.max(p):.0%}" for p in probabilities)
     letter = next((c for c in digit_shapes.letters(prepared.images) if c is not None), None)
     if letter is not None:  # closer to a printed letter than to any digit
         return f"this looks like the letter {letter}, not a digit (closest digit: {closest}); write a digit large and dark on plain paper"
-    read = [  # each digit as if alone; an unusual hand or a typeface is read when the network is sure enough
-        s <= UNSURE_STRANGE
-        or (s <= STRANGE and p >= sure)
-        or (STRANGE < s <= VERY_STRANGE and p >= sure + (certain - sure) * (s - STRANGE) / (VERY_STRANGE - STRANGE))
-        for s, p in zip(prepared.strangeness, probabilities.max(axis=1), strict=True)
-    ]
-    if sum(read) >= NUMBER_READ * len(read) and max(prepared.strangeness) <= NUMBER_STRANGEST:
+    strangeness, top = np.asarray(prepared.strangeness, float), probabilities.max(axis=1)
+    needed = sure + (certain - sure) * np.clip((strangeness - STRANGE) / (VERY_STRANGE - STRANGE), 0, 1)
+    # each digit as if alone; an unusual hand or a typeface is read when the network is sure enough
+    read = (strangeness <= UNSURE_STRANGE) | ((strangeness <= VERY_STRANGE) & (top >= needed))
+    if read.sum() >= NUMBER_READ * len(read) and strangeness.max() <= NUMBER_STRANGEST:
         return None
     what = "a handwritten digit" if len(probabilities) == 1 else "handwritten digits"
     return f"this does not look like {what} (closest: {closest}); write a digit large and dark on plain paper"
