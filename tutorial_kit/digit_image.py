@@ -55,6 +55,7 @@ ANALYSIS_SIDE = 400  # digits are found (and their 28×28s made) in the picture 
 SMALL_SIDE = 64  # or enlarged to this size or more (bicubic; a 28×28 3×): at 28 px a pen cannot be measured
 SHARPER = 60  # a number whose digits are shorter than this (pixels at ANALYSIS_SIDE) is read again larger
 LEAN = (-20, 42)  # a straight stroke leaning this far from upright (degrees, + like /) may be a 1: 99 % of MNIST's
+SHADE = 0.65  # a piece whose ink is mostly this much fainter than the darkest is a shade, not strokes
 MIN_DIGIT = 0.04  # a digit's longer side is at least this fraction of the picture's (smaller: too small)
 STRANGE = 1.0  # strangeness (digit_shapes) above which a picture is not read as a digit
 
@@ -409,6 +410,11 @@ def _straightened(chain: np.ndarray, tolerance: float) -> list[int]:
     return _straightened(chain[: k + 1], tolerance)[:-1] + [k + i for i in _straightened(chain[k:], tolerance)]
 
 
+def _axes(ys: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The spread of pixels along their principal axes (variances, least first) and those axes."""
+    return np.linalg.eigh(np.cov(np.stack([ys, xs]).astype(np.float64)))
+
+
 def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols) -> str | None:
     """Why a piece is no digit nor part of one (a `REASONS` key), or None; marks a thick bar lying down."""
     if p.size < max(3, 0.012 * side):
@@ -420,6 +426,8 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
             return "edge"  # along the edge of a sheet or a shadow
     if border.any() and (own & border).sum() > 0.45 * border.sum():
         return "edge"  # much of the picture's border: a desk around a sheet, a window frame, a margin
+    if (own & border).sum() >= 0.5 * side and np.percentile(ink[own], 80) < SHADE * peak:
+        return "edge"  # faint along half a side: a shadow's patch, however ragged its edge
     outline = functools.cache(lambda: _outline(own))  # measured once, and only when needed
     if p.fill > 0.6 and p.thick > 0.45 * p.size and outline().solidity > 0.9:
         return "dot" if p.size < 0.1 * side else "blob"
@@ -431,8 +439,7 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
             return "blob"  # straight-sided: a sheet, a sticky note, a shadow's patch, perhaps with a digit in it
     ys, xs = np.nonzero(own)
     if len(ys) >= 3:
-        cov = np.cov(np.stack([ys, xs]).astype(np.float64))
-        values, vectors = np.linalg.eigh(cov)
+        values, vectors = _axes(ys, xs)
         dy, dx = vectors[:, 1] if vectors[0, 1] >= 0 else -vectors[:, 1]  # pointing down the picture
         lean = -math.degrees(math.atan2(dx, dy))  # from vertical: + leans right like /, - like \
         if values[1] > 36 * max(values[0], 1e-9):  # 6 times longer than wide: a straight stroke
@@ -483,6 +490,9 @@ class _Reading:
     def notes(self) -> list[str]:
         n = len(self.left_out)
         return [f"{n} other mark{'s' if n > 1 else ''} left out: one row of digits is read"] if n else []
+
+
+STACKED = 0.15  # a piece this close above or below a digit (in its heights), in its column, is part of it
 
 
 def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
@@ -553,13 +563,33 @@ def _row(found: _Map) -> tuple[list[list[_Piece]], list[_Piece]] | None:
         y0, y1 = min(q.box[0] for q in best), max(q.box[2] for q in best)
         if p.why == "line":  # a long straight stroke: a bar (a 7's) high in the digit, not an underline
             bar = p.size <= 1.0 * (y1 - y0) and (p.box[0] + p.box[2]) / 2 < y1 - 0.25 * (y1 - y0)
-        else:  # a short straight dash across, wholly under the digit: an underline (a 2's tail reaches up)
-            bar = not (p.width >= 2.5 * p.height and p.height <= 1.6 * p.thick and p.box[0] >= y1 - 0.1 * (y1 - y0))
+        else:
+            bar = not _underline(p, y0, y1)
         if _gap(best, p) <= 0.15 * tall and bar:  # not an underline
             best.append(p)
         elif p.size >= 0.3 * tall and p.why is None:
             left_out.append(p)
+    stacked = [p for p in left_out if p.why is None and p not in caps and overlap(p, members)[0] < 0]
+    while stacked:  # a digit broken across a shadow's edge, its largest piece a part: the pieces above
+        for p in stacked:  # or below it, each close to the digit as grown, in its column
+            best = min(digits, key=lambda d: _gap(d, p))
+            x0, x1 = min(q.box[1] for q in best), max(q.box[3] for q in best)
+            y0, y1 = min(q.box[0] for q in best), max(q.box[2] for q in best)
+            in_column = min(x1, p.box[3]) - max(x0, p.box[1]) >= 0.5 * p.width and not _underline(p, y0, y1)
+            if in_column and _gap(best, p) <= STACKED * (y1 - y0):
+                best.append(p)
+                left_out.remove(p)
+                stacked.remove(p)
+                break
+        else:
+            break
     return digits, left_out
+
+
+def _underline(p: _Piece, y0: int, y1: int) -> bool:
+    """Whether a piece is a short straight dash across, wholly under the digit from y0 to y1: an
+    underline (a 2's tail reaches up)."""
+    return p.width >= 2.5 * p.height and p.height <= 1.6 * p.thick and p.box[0] >= y1 - 0.1 * (y1 - y0)
 
 
 def _bar(found: _Map, p: _Piece) -> bool:
@@ -892,6 +922,7 @@ def _score(reading: _Reading) -> float:
 
 BRIDGE = 0.5  # ink on a shadow's edge joins the pieces it runs between when it is at most this share of their ink
 MORE_INK = 1.15  # ink against the closing alone, edges kept, is read when its digit has this much more ink
+WHOLE_BOX = 10  # and its box at most this many times the box of the digit it makes whole (a stroke of it)
 FRAMED = 0.8  # digits this much of whose ink is a frame's, once joined across a shadow's edge, are that frame
 
 
@@ -973,6 +1004,8 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
         if local is not None and even and local[0].scale < DARK_INK:
             local = None  # even paper with no digit against its tone: only its grain is darker than nearby
         if local is not None:
+            if local[1].cost <= STRANGE:  # the shade or the desk round the digit is no digit
+                candidates = [c for c in candidates if not _shade_round(c, local)]
             best = max(candidates, key=lambda c: _score(c[1]), default=None)
             if best is not None and local[1].cost <= STRANGE and local[1].mass >= 0.5 * best[1].mass:
                 candidates = []  # uneven light: the local paper's reading, unless it lost most of the digit
@@ -1048,6 +1081,18 @@ FAINT = (0.3, 0.8)  # a faint stroke: this much of its digit's (median) ink in t
 PAPER_FILL = 0.5  # light digits whose box is at least this much "ink" may be a sheet (with holes), not strokes
 PAPER_AREA = 4  # if this many times the area of dark digits they hold
 PAPER_AREA_ONE = 16  # or of one dark digit (the hole of a light-on-dark 0 or 8 may be read as one)
+SHADE_ROUND = 0.5  # "ink" this much fainter than a digit's, round it, is shade or desk (_shade_round)
+HOLE_WIDTH = 0.3  # unless that one is strokes, none wider than this share of its box (a hole is solid)
+
+
+def _hull(r: _Reading) -> tuple[int, int, int, int]:
+    """The box round all the digits of a reading: x0, y0, x1, y1."""
+    boxes = np.array(_boxes(r.masks))
+    return (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))
+
+
+def _area(box: tuple[int, int, int, int]) -> int:
+    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def _not_paper(readings: list[tuple[_Map, _Reading]], others: list[tuple[_Map, _Reading]]) -> list:
@@ -1057,15 +1102,8 @@ def _not_paper(readings: list[tuple[_Map, _Reading]], others: list[tuple[_Map, _
     the digits as its holes, perhaps cut in two; one digit is written on paper too), unless nothing
     else is left."""
 
-    def hull(r: _Reading) -> tuple[int, int, int, int]:
-        boxes = np.array(_boxes(r.masks))
-        return (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))
-
-    def area(box: tuple[int, int, int, int]) -> int:
-        return (box[2] - box[0]) * (box[3] - box[1])
-
     def sheet(m: _Map, r: _Reading) -> bool:  # light, mostly "ink" inside its box, across half the picture
-        x0, y0, x1, y1 = hull(r)
+        x0, y0, x1, y1 = _hull(r)
         h, w = m.labels.shape
         return (
             m.light
@@ -1074,16 +1112,27 @@ def _not_paper(readings: list[tuple[_Map, _Reading]], others: list[tuple[_Map, _
             and float(np.logical_or.reduce(r.masks)[y0:y1, x0:x1].mean()) >= PAPER_FILL
         )
 
+    def strokes(o: _Reading) -> bool:  # more digits than one, or one of strokes: no light digit's holes
+        x0, y0, x1, y1 = _hull(o)
+        depth = ndimage.distance_transform_edt(np.pad(o.masks[0][y0:y1, x0:x1], 1)).max()
+        return len(o.masks) > 1 or 2 * depth < HOLE_WIDTH * max(x1 - x0, y1 - y0)
+
     def written_on(r: _Reading) -> bool:  # dark digits inside it, far smaller than it (not a hole)
         return any(
             not n.light
-            and _within(hull(o), hull(r))
-            and area(hull(r)) >= (PAPER_AREA if len(o.masks) > 1 else PAPER_AREA_ONE) * area(hull(o))
+            and _within(_hull(o), _hull(r))
+            and _area(_hull(r)) >= (PAPER_AREA if strokes(o) else PAPER_AREA_ONE) * _area(_hull(o))
             for n, o in others
         )
 
     kept = [(m, r) for m, r in readings if not (sheet(m, r) and written_on(r))]
     return kept or readings
+
+
+def _shade_round(outer: tuple[_Map, _Reading], inner: tuple[_Map, _Reading]) -> bool:
+    """Whether the digits of `outer` hold those of `inner` and their ink is less than half as dark
+    (SHADE_ROUND): the shade or the desk round a digit, taken for one against one paper tone."""
+    return _within(_hull(inner[1]), _hull(outer[1])) and outer[0].scale < SHADE_ROUND * inner[0].scale
 
 
 def _boxes(masks: list[np.ndarray]) -> list[tuple[int, int, int, int]]:
@@ -1205,7 +1254,7 @@ def _local(
             seen = seen + [again]
     joined = _joined_across(m)
     # dark ink left out on a sharp edge of the paper (a shadow's; a blurry scan has none: its halo is no ink)
-    left_out = not m.light and edge.any() and m.edge_ink.any()
+    left_out = not m.light and (edge.any() or _straight_edge(m.edges)) and m.edge_ink.any()
     across = _read(joined, judge) if joined is not None else None
     if across is not None and _whole(across, reading):
         m, reading = joined, across
@@ -1222,25 +1271,45 @@ def _local(
     return (m, reading), seen
 
 
+def _straight_edge(edges: np.ndarray) -> bool:
+    """Whether the paper's sharp edges hold a straight one across half the picture (a shadow's, when
+    the paper looked even beside it; a blurry scan's halo is round its strokes)."""
+    labels, _ = ndimage.label(edges, structure=np.ones((3, 3), bool))
+    for k, (rows, cols) in enumerate(ndimage.find_objects(labels), start=1):
+        if max(rows.stop - rows.start, cols.stop - cols.start) >= 0.5 * max(edges.shape):
+            values, _ = _axes(*np.nonzero(labels[rows, cols] == k))
+            if values[1] > 36 * max(values[0], 1e-9):  # 6 times longer than wide
+                return True
+    return False
+
+
 def _unedged_map(plane, window, floor) -> _Map | None:
     """The dark ink against the grey closing alone, the paper's sharp edges not left out: where a
     thick digit crosses a shadow's edge, its strokes there are ink too (they were left out, and the
     bridges across were too wide to join the digit's halves: a 4 read 1, a 6 cut to its loop)."""
-    ink, _ = _ink(plane, window, np.float32(np.inf), floor)  # no majority paper: the closing's alone
+    ink, paper_edge = _ink(plane, window, np.float32(np.inf), floor)  # no majority paper: the closing's alone
     peak = float(ndimage.uniform_filter(ink, 3).max())
     if peak < MIN_CONTRAST:
         return None
-    found = _pieces(ink / peak, _remove_lines(ink > max(MIN_CONTRAST * 0.7, 0.55 * peak)))
+    mask = ink > max(MIN_CONTRAST * 0.7, 0.55 * peak)
+    mask |= ndimage.binary_closing(mask, np.ones((5, 5), bool)) & paper_edge  # a stroke cut by the edge's line
+    weak, _ = ndimage.label(ink > max(MIN_CONTRAST * 0.7, 0.3 * peak), structure=np.ones((3, 3), bool))
+    near = _grown(paper_edge, 6)  # and its fainter stretch beside the edge, in the shadow, running from it
+    mask |= np.isin(weak, np.unique(weak[mask])) & (weak > 0) & near
+    found = _pieces(ink / peak, _remove_lines(mask))
     found.scale, found.light = peak, False
     return found
 
 
 def _grown_whole(grown: _Reading, reading: _Reading) -> bool:
     """Whether `grown` is `reading`'s digits made whole (_whole), with MORE_INK times the ink in its
-    largest and the ink read before within it."""
+    largest and the ink read before within it, its box at most WHOLE_BOX times as large (a
+    screenshot's window or canvas, its edges straight and sharp, is no digit)."""
     if not _whole(grown, reading) or grown.mass < MORE_INK * reading.mass:
         return False
     before, after = np.logical_or.reduce(reading.masks), np.logical_or.reduce(grown.masks)
+    if _area(_boxes([after])[0]) > WHOLE_BOX * _area(_boxes([before])[0]):
+        return False
     return bool(_grown(after, 2)[before].mean() >= 0.9)
 
 
