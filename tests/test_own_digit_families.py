@@ -739,15 +739,24 @@ def test_a_digit_crossing_a_shadows_edge_is_kept_whole():
     assert count_right(_across_a_shadow(k) for k in range(30)) >= 26
 
 
-def test_photos_of_other_writers_with_shadows_and_desks_are_read():
-    """Phone photos with a hard shadow or on a desk, of MNIST's test digits from 1,000 on (the
-    survey's samples, seeds 61 and 62): a faint patch of shadow along a side is no part of the digit
-    beside it, nor a lit patch of the sheet a light digit, nor a striped desk in a shadow, far fainter
-    than the digit, a digit round it; a digit broken by a shadow's edge is joined: its pieces
-    stacked in its column, its faint stretch in the shadow, where the paper looked even beside a
-    straight shadow edge too. Measured 82 of 90 (77 before)."""
-    shadow = own_digits.generate("shadow", 30, 61) + own_digits.generate("shadow", 30, 62)
-    assert count_right(shadow + own_digits.generate("desk", 30, 61)) >= 80
+def test_shadow_photos_of_other_writers_are_read():
+    """Phone photos with a hard shadow, of MNIST's test digits from 1,000 on (the survey's samples,
+    seeds 61, 62 and 71): a faint patch of shadow along a side is no part of the digit beside it,
+    nor a lit patch of the sheet a light digit; a digit broken by a shadow's edge is joined: its
+    pieces stacked in its column, its faint stretch in the shadow, where the paper looked even beside
+    a straight shadow edge too, and where a light sliver of the sheet beside it outweighed it.
+    Measured 84 of 90 (78 before)."""
+    items = [item for seed in (61, 62, 71) for item in own_digits.generate("shadow", 30, seed)]
+    assert count_right(items) >= 82
+
+
+def test_a_striped_desk_in_a_shadow_is_no_digit_round_the_one_on_the_sheet():
+    """Against one paper tone, a striped desk and a shadow across it and the sheet were one "digit"
+    the size of the picture, outweighing the 7 found against the local paper: "ink" less than half
+    as dark as that digit's, round it, is shade or desk. The survey's desk photo (seed 61, the 27th)
+    where this was seen; of the 120 desk photos of seeds 61, 63, 65 and 66 it is the one changed."""
+    item = own_digits.generate("desk", 27, 61)[26]
+    assert is_right(read(item))
 
 
 def _skipped(k: int) -> own_digits.Item:

@@ -1235,7 +1235,14 @@ def _local(
         return None, seen
     kept = {id(r) for _, r in _not_paper([(c[0], c[1]) for c in found], pool)}
     found = [c for c in found if id(c[1]) in kept]
-    polarity = max(found, key=lambda c: _score(c[1]))[3]
+    top = max(found, key=lambda c: _score(c[1]))
+    for c in [c for c in found if top[0].light and _left_out(c[0], c[5])][:1]:
+        flat = _unedged_map(c[3], c[2], c[7])  # a dark digit cut by a shadow's edge, outweighed by a light
+        grown = _read(flat, judge) if flat is not None else None  # sliver of the sheet beside it
+        if grown is not None and _grown_whole(grown, c[1]) and _score(grown) > _score(top[1]):
+            pool.append((flat, grown))
+            return (flat, grown), seen + [flat]
+    polarity = top[3]
     mine = [c for c in found if c[3] is polarity]
     best = mine[0]  # the wide window's, if any
     for c in mine:
@@ -1253,8 +1260,7 @@ def _local(
             m, reading = again, again_reading
             seen = seen + [again]
     joined = _joined_across(m)
-    # dark ink left out on a sharp edge of the paper (a shadow's; a blurry scan has none: its halo is no ink)
-    left_out = not m.light and (edge.any() or _straight_edge(m.edges)) and m.edge_ink.any()
+    left_out = _left_out(m, edge)
     across = _read(joined, judge) if joined is not None else None
     if across is not None and _whole(across, reading):
         m, reading = joined, across
@@ -1269,6 +1275,12 @@ def _local(
             pool.append((flat, grown))
             return (flat, grown), seen + [flat]
     return (m, reading), seen
+
+
+def _left_out(m: _Map, edge: np.ndarray) -> bool:
+    """Whether dark ink was left out on a sharp edge of the paper: a shadow's (`edge`: the majority
+    paper's, or a straight one where the paper looked even; a blurry scan's halo is no ink)."""
+    return not m.light and (edge.any() or _straight_edge(m.edges)) and m.edge_ink.any()
 
 
 def _straight_edge(edges: np.ndarray) -> bool:
