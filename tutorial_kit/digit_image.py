@@ -1236,9 +1236,10 @@ def _local(
     kept = {id(r) for _, r in _not_paper([(c[0], c[1]) for c in found], pool)}
     found = [c for c in found if id(c[1]) in kept]
     top = max(found, key=lambda c: _score(c[1]))
-    for c in [c for c in found if top[0].light and _left_out(c[0], c[5])][:1]:
-        flat = _unedged_map(c[3], c[2], c[7])  # a dark digit cut by a shadow's edge, outweighed by a light
-        grown = _read(flat, judge) if flat is not None else None  # sliver of the sheet beside it
+    beside = [c for c in found if top[0].light and not _within(_hull(top[1]), _hull(c[1]))]  # not its holes
+    for c in [c for c in beside if _left_out(c[0], c[5])][:1]:  # a dark digit cut by a shadow's edge,
+        flat = _unedged_map(c[3], wide, c[7])  # outweighed by a light sliver of the sheet beside it (the wide
+        grown = _read(flat, judge) if flat is not None else None  # window: a narrow one cuts a thick stroke)
         if grown is not None and _grown_whole(grown, c[1]) and _score(grown) > _score(top[1]):
             pool.append((flat, grown))
             return (flat, grown), seen + [flat]
@@ -1315,13 +1316,16 @@ def _unedged_map(plane, window, floor) -> _Map | None:
 
 def _grown_whole(grown: _Reading, reading: _Reading) -> bool:
     """Whether `grown` is `reading`'s digits made whole (_whole), with MORE_INK times the ink in its
-    largest and the ink read before within it, its box at most WHOLE_BOX times as large (a
-    screenshot's window or canvas, its edges straight and sharp, is no digit)."""
+    largest and the ink read before within it, its box at most WHOLE_BOX times as large and not
+    reaching the picture's edge unless it did (a screenshot's window or canvas, its edges straight
+    and sharp, is no digit)."""
     if not _whole(grown, reading) or grown.mass < MORE_INK * reading.mass:
         return False
     before, after = np.logical_or.reduce(reading.masks), np.logical_or.reduce(grown.masks)
     if _area(_boxes([after])[0]) > WHOLE_BOX * _area(_boxes([before])[0]):
         return False
+    if _border(after).any() and not _border(before).any():
+        return False  # grown to the picture's edge: a window's toolbar and scroll bar
     return bool(_grown(after, 2)[before].mean() >= 0.9)
 
 
