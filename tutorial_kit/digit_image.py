@@ -1006,9 +1006,9 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
         if local is not None:
             if local[1].cost <= STRANGE:  # the shade or the desk round the digit is no digit
                 candidates = [c for c in candidates if not _shade_round(c, local)]
-            best = max(candidates, key=lambda c: _score(c[1]), default=None)
-            if best is not None and local[1].cost <= STRANGE and local[1].mass >= 0.5 * best[1].mass:
-                candidates = []  # uneven light: the local paper's reading, unless it lost most of the digit
+                best = max(candidates, key=lambda c: _score(c[1]), default=None)
+                if best is not None and local[1].mass >= 0.5 * best[1].mass:
+                    candidates = []  # uneven light: the local paper's reading, unless it lost most of the digit
             candidates.append(local)
     canvas = _canvas(dark)
     if canvas is not None and _cuts_a_digit(canvas, pool):
@@ -1113,9 +1113,11 @@ def _not_paper(readings: list[tuple[_Map, _Reading]], others: list[tuple[_Map, _
         )
 
     def strokes(o: _Reading) -> bool:  # more digits than one, or one of strokes: no light digit's holes
+        if len(o.masks) > 1:
+            return True
         x0, y0, x1, y1 = _hull(o)
         depth = ndimage.distance_transform_edt(np.pad(o.masks[0][y0:y1, x0:x1], 1)).max()
-        return len(o.masks) > 1 or 2 * depth < HOLE_WIDTH * max(x1 - x0, y1 - y0)
+        return 2 * depth < HOLE_WIDTH * max(x1 - x0, y1 - y0)
 
     def written_on(r: _Reading) -> bool:  # dark digits inside it, far smaller than it (not a hole)
         return any(
@@ -1238,11 +1240,10 @@ def _local(
     top = max(found, key=lambda c: _score(c[1]))
     beside = [c for c in found if top[0].light and not _within(_hull(top[1]), _hull(c[1]))]  # not its holes
     for c in [c for c in beside if _left_out(c[0], c[5])][:1]:  # a dark digit cut by a shadow's edge,
-        flat = _unedged_map(c[3], wide, c[7])  # outweighed by a light sliver of the sheet beside it (the wide
-        grown = _read(flat, judge) if flat is not None else None  # window: a narrow one cuts a thick stroke)
-        if grown is not None and _grown_whole(grown, c[1]) and _score(grown) > _score(top[1]):
-            pool.append((flat, grown))
-            return (flat, grown), seen + [flat]
+        whole = _made_whole(c[3], wide, c[7], c[1], judge)  # outweighed by a light sliver of the sheet beside
+        if whole is not None and _score(whole[1]) > _score(top[1]):  # it (the wide window: a narrow one's
+            pool.append(whole)  # closing cuts a thick stroke)
+            return whole, seen + [whole[0]]
     polarity = top[3]
     mine = [c for c in found if c[3] is polarity]
     best = mine[0]  # the wide window's, if any
@@ -1270,12 +1271,19 @@ def _local(
     elif joined is not None and _framed(joined, reading):
         return None, seen + [joined]  # a frame cut by a shadow's edge: its pieces are no digit
     if left_out:
-        flat = _unedged_map(plane, window, floor)
-        grown = _read(flat, judge) if flat is not None else None
-        if grown is not None and _grown_whole(grown, reading):
-            pool.append((flat, grown))
-            return (flat, grown), seen + [flat]
+        whole = _made_whole(plane, window, floor, reading, judge)
+        if whole is not None:
+            pool.append(whole)
+            return whole, seen + [whole[0]]
     return (m, reading), seen
+
+
+def _made_whole(plane, window, floor, reading: _Reading, judge=None) -> tuple[_Map, _Reading] | None:
+    """The ink against the grey closing alone (_unedged_map) and its reading, when that makes the
+    digits read whole (_grown_whole); else None."""
+    flat = _unedged_map(plane, window, floor)
+    grown = _read(flat, judge) if flat is not None else None
+    return (flat, grown) if grown is not None and _grown_whole(grown, reading) else None
 
 
 def _left_out(m: _Map, edge: np.ndarray) -> bool:
