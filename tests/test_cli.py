@@ -5,6 +5,7 @@ import io
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -138,10 +139,53 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
     assert not folder.exists()
 
 
-def test_run_puts_back_the_sigterm_handler_it_found(monkeypatch):
-    before = signal.getsignal(signal.SIGTERM)
+def test_run_puts_back_the_signal_handlers_it_found(monkeypatch):
+    signals = (signal.SIGTERM, signal.SIGINT, signal.SIGALRM)
+    before = [signal.getsignal(signum) for signum in signals]
     assert run(lambda: 0, monkeypatch)[0] == 0
-    assert signal.getsignal(signal.SIGTERM) is before
+    assert [signal.getsignal(signum) for signum in signals] == before
+
+
+SLOW_SESSION_RUN = """
+import time
+from tutorial_kit import cli, quiet_tf
+
+tf = quiet_tf.tensorflow()
+
+def main():
+    with tf.Graph().as_default():
+        x = tf.random.normal([800, 800], seed=1)
+        y = tf.while_loop(lambda i, y: i < 150, lambda i, y: (i + 1, tf.tanh(tf.matmul(y, x))), (0, x))[1]
+        with tf.compat.v1.Session() as sess:
+            print("running", flush=True)
+            sess.run(y)  # seconds
+            print("the run returned", flush=True)
+            time.sleep(30)
+
+cli.run(main)
+"""
+
+
+def test_ctrl_c_inside_a_session_run_waits_for_the_run_to_return():
+    """Ctrl-C during sess.run raised KeyboardInterrupt inside TensorFlow's C++ wrapper (while it
+    converted the result): printed there and dropped, the program went on and exited 0, and in a
+    training loop it could end in a segmentation fault (CI: status -11, no error line)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_SESSION_RUN],
+        env=SCRIPT_ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline() == "running\n"
+    time.sleep(0.5)  # inside the run
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=90)
+    assert (process.returncode, stdout, stderr) == (
+        130,
+        "the run returned\n",
+        "error: interrupted (Ctrl-C); nothing was saved\n",
+    )
 
 
 def test_dry_run_help_says_what_it_writes():

@@ -2,7 +2,7 @@
 
 Bad input never ends in a traceback: a tutorial raises a `TutorialError` (errors.py) and `run()`
 prints one `error: ...` line on stderr and exits 2; Ctrl-C exits 130, SIGTERM 143 (after the same
-clean-up as Ctrl-C).
+clean-up as Ctrl-C), never inside a TensorFlow session's run (_interrupt).
 """
 
 from __future__ import annotations
@@ -33,9 +33,34 @@ class Terminated(KeyboardInterrupt):
     every `finally` and atexit handler runs (a dry run's temporary folder is removed)."""
 
 
-def _terminate(signum, frame):
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the program at once
-    raise Terminated
+SESSION_RUN = os.path.join("tensorflow", "python", "client", "session.py")
+AGAIN = 0.01  # seconds: a deferred interrupt is tried again this often until the session's run returns
+_pending: list[type[KeyboardInterrupt]] = []
+
+
+def _in_session_run(frame) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(SESSION_RUN):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _interrupt(signum, frame):
+    """Ctrl-C, SIGTERM (and the retries' SIGALRM): raise KeyboardInterrupt or Terminated, but not
+    inside a TensorFlow 1 session's run: raised there, half-way through its C++ wrapper, it could end
+    the program with a segmentation fault instead of exit 130. There it is tried again every AGAIN
+    seconds, until the run has returned (a training step takes milliseconds)."""
+    if signum == signal.SIGTERM:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the program at once
+    if signum != signal.SIGALRM:
+        _pending[:] = [Terminated if signum == signal.SIGTERM else KeyboardInterrupt]
+    if not _pending:
+        return
+    if _in_session_run(frame):
+        signal.setitimer(signal.ITIMER_REAL, AGAIN)
+        return
+    raise _pending.pop()
 
 
 def run(main, interrupted="nothing was saved") -> None:
@@ -44,9 +69,12 @@ def run(main, interrupted="nothing was saved") -> None:
     Exit 2 for bad input (every TutorialError), 130 for Ctrl-C, 143 for SIGTERM. `interrupted` says
     what Ctrl-C or SIGTERM left behind: a string, or a function asked at that moment.
     """
-    previous = None
+    previous = {}
     if threading.current_thread() is threading.main_thread():  # signal handlers live in the main thread
-        previous = signal.signal(signal.SIGTERM, _terminate)
+        handled = [signal.SIGTERM, signal.SIGALRM]
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when started with it ignored
+            handled.append(signal.SIGINT)
+        previous = {signum: signal.signal(signum, _interrupt) for signum in handled}
     try:
         status = main()
         sys.stdout.flush()
@@ -67,8 +95,11 @@ def run(main, interrupted="nothing was saved") -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         status = 1
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        if previous:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            _pending.clear()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     sys.exit(status or 0)  # atexit handlers run now (a dry run's folder is removed)
 
 
