@@ -502,6 +502,15 @@ def test_shapes_that_are_not_digits_are_refused(family, floor):
     assert refused >= floor
 
 
+@pytest.mark.parametrize("seed, index", [(1, 38), (91, 8), (91, 9), (91, 13)])
+def test_a_blank_sheet_lit_between_shadows_is_no_digit(seed, index):
+    """A band of light from edge to edge of a blank photo, between a shadow's sharp edge and paper
+    darkening towards a corner, was read as a light 1 (99 %): one of its sides only fades."""
+    item = own_digits.generate("notdigit_blank", index + 1, seed=seed, first_index=0)[index]
+    with pytest.raises(NoDigitError):
+        digit_image.prepare(item.image)
+
+
 def test_a_slanted_line_is_only_a_line():
     for angle in (30, 45, 60, 90, 120, 135):  # a line through the centre at this angle: no 1 leans that far
         im = Image.new("L", (280, 280), 255)

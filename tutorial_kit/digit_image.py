@@ -415,6 +415,18 @@ def _axes(ys: np.ndarray, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.linalg.eigh(np.cov(np.stack([ys, xs]).astype(np.float64)))
 
 
+SOFT = 0.03  # ink changing less than this per pixel across a piece's side: light fading, not a stroke's edge
+SOFT_SIDE = 0.4  # a piece reaching the picture's border with this share of its outline soft is light or shade
+
+
+def _soft_sided(own: np.ndarray, ink: np.ndarray, border: np.ndarray) -> bool:
+    """Whether much of a piece's outline (off the picture's border) is where the ink only fades: the side of
+    a lit band between shadows, of a shadow's patch; a stroke's sides are sharp, even a blurry scan's."""
+    gy, gx = np.gradient(ndimage.uniform_filter(ink.astype(np.float32), 3))
+    outline = own & ~ndimage.binary_erosion(own) & ~border
+    return bool(outline.any()) and float(np.mean(np.hypot(gy, gx)[outline] < SOFT)) > SOFT_SIDE
+
+
 def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols) -> str | None:
     """Why a piece is no digit nor part of one (a `REASONS` key), or None; marks a thick bar lying down."""
     if p.size < max(3, 0.012 * side):
@@ -428,6 +440,8 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
         return "edge"  # much of the picture's border: a desk around a sheet, a window frame, a margin
     if (own & border).sum() >= 0.5 * side and np.percentile(ink[own], 80) < SHADE * peak:
         return "edge"  # faint along half a side: a shadow's patch, however ragged its edge
+    if p.size > 0.2 * side and (own & border).any() and _soft_sided(own, ink, border):
+        return "edge"  # a lit band or a shadow's patch reaching the border: one of its sides fades away
     outline = functools.cache(lambda: _outline(own))  # measured once, and only when needed
     if p.fill > 0.6 and p.thick > 0.45 * p.size and outline().solidity > 0.9:
         return "dot" if p.size < 0.1 * side else "blob"
