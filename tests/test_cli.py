@@ -156,10 +156,18 @@ def main():
     with tf.Graph().as_default():
         x = tf.random.normal([800, 800], seed=1)
         y = tf.while_loop(lambda i, y: i < 150, lambda i, y: (i + 1, tf.tanh(tf.matmul(y, x))), (0, x))[1]
+        runs = tf.Variable(0)
+        with tf.control_dependencies([y]):
+            step = runs.assign_add(1)  # counted once the slow part is done
         with tf.compat.v1.Session() as sess:
+            sess.run(runs.initializer)
             print("running", flush=True)
-            sess.run(y)  # seconds
-            print("the run returned", flush=True)
+            try:
+                sess.run(step)  # seconds
+            except KeyboardInterrupt:
+                print("interrupted as the run returned; runs:", sess.run(runs), flush=True)
+                raise
+            print("not interrupted", flush=True)
             time.sleep(30)
 
 cli.run(main)
@@ -183,7 +191,7 @@ def test_ctrl_c_inside_a_session_run_waits_for_the_run_to_return():
     stdout, stderr = process.communicate(timeout=90)
     assert (process.returncode, stdout, stderr) == (
         130,
-        "the run returned\n",
+        "interrupted as the run returned; runs: 1\n",
         "error: interrupted (Ctrl-C); nothing was saved\n",
     )
 

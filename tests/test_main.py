@@ -237,6 +237,7 @@ def test_ctrl_c_during_training_exits_130_and_keeps_the_checkpoint(trained, tmp_
     stdout, stderr = process.communicate(timeout=120)
     result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     assert_one_line_error(result, "interrupted", "the saved models, if any, are untouched", status=130)
+    assert stdout == ""  # stopped at once: it waits for the step it is in, no more (not seconds of training)
     after = {p.relative_to(checkpoints): p.read_bytes() for p in checkpoints.rglob("*") if p.is_file()}
     assert after == before
     folder = checkpoints / json.loads((checkpoints / "latest-fixed.json").read_text())["path"]

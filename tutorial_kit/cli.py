@@ -33,34 +33,46 @@ class Terminated(KeyboardInterrupt):
     every `finally` and atexit handler runs (a dry run's temporary folder is removed)."""
 
 
-SESSION_RUN = os.path.join("tensorflow", "python", "client", "session.py")
-AGAIN = 0.01  # seconds: a deferred interrupt is tried again this often until the session's run returns
-_pending: list[type[KeyboardInterrupt]] = []
+SESSION = os.path.join("tensorflow", "python", "client", "session.py")
+_pending: list = []  # the interrupt waiting for a session's run to return, and the profile hook it replaced
 
 
 def _in_session_run(frame) -> bool:
     while frame is not None:
-        if frame.f_code.co_filename.endswith(SESSION_RUN):
+        if frame.f_code.co_filename.endswith(SESSION):
             return True
         frame = frame.f_back
     return False
 
 
 def _interrupt(signum, frame):
-    """Ctrl-C, SIGTERM (and the retries' SIGALRM): raise KeyboardInterrupt or Terminated, but not
-    inside a TensorFlow 1 session's run: raised there, half-way through its C++ wrapper, it could end
-    the program with a segmentation fault instead of exit 130. There it is tried again every AGAIN
-    seconds, until the run has returned (a training step takes milliseconds)."""
+    """Ctrl-C and SIGTERM: raise KeyboardInterrupt or Terminated, but not inside a TensorFlow 1
+    session's run: raised there, half-way through its C++ wrapper (where it calls back into Python),
+    it was printed and dropped (the program went on), or ended it with a segmentation fault. There it
+    waits until the run returns (a training step takes milliseconds): a second one does not wait."""
     if signum == signal.SIGTERM:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the program at once
-    if signum != signal.SIGALRM:
-        _pending[:] = [Terminated if signum == signal.SIGTERM else KeyboardInterrupt]
-    if not _pending:
-        return
-    if _in_session_run(frame):
-        signal.setitimer(signal.ITIMER_REAL, AGAIN)
-        return
-    raise _pending.pop()
+    exc = Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+    if _pending or not _in_session_run(frame):
+        _stop_waiting()
+        raise exc
+    _pending[:] = [exc, sys.getprofile()]
+    sys.setprofile(_as_the_run_returns)
+
+
+def _as_the_run_returns(frame, event, arg):
+    """The profile hook while an interrupt waits: raise it as the outermost frame of a session's
+    run returns, in the code that called it."""
+    if event == "return" and frame.f_code.co_filename.endswith(SESSION) and not _in_session_run(frame.f_back):
+        exc = _pending[0]
+        _stop_waiting()
+        raise exc
+
+
+def _stop_waiting() -> None:
+    if _pending:
+        sys.setprofile(_pending[1])
+        _pending.clear()
 
 
 def run(main, interrupted="nothing was saved") -> None:
@@ -71,7 +83,7 @@ def run(main, interrupted="nothing was saved") -> None:
     """
     previous = {}
     if threading.current_thread() is threading.main_thread():  # signal handlers live in the main thread
-        handled = [signal.SIGTERM, signal.SIGALRM]
+        handled = [signal.SIGTERM]
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when started with it ignored
             handled.append(signal.SIGINT)
         previous = {signum: signal.signal(signum, _interrupt) for signum in handled}
@@ -95,9 +107,7 @@ def run(main, interrupted="nothing was saved") -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         status = 1
     finally:
-        if previous:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            _pending.clear()
+        _stop_waiting()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     sys.exit(status or 0)  # atexit handlers run now (a dry run's folder is removed)
