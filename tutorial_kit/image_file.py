@@ -22,6 +22,7 @@ from tutorial_kit import files
 from tutorial_kit.errors import ImageError, ImageTooLargeError, PathError
 from tutorial_kit.files import display_path, stderr_captured
 
+FORMATS = "PNG, JPEG, GIF, TIFF, BMP, WebP"  # the kinds of image said in messages (PIL reads more)
 WORK_SIDE = 800  # pictures are analysed at most this large: a 48-megapixel photo costs what a screenshot does
 DECODE_BUDGET = 400 * 2**20  # bytes a decoded picture may take before it is reduced (PIL's own limit allows more)
 STRIP_PIXELS = 2**22  # pixels converted at a time while reducing: a few MB, whatever the picture
@@ -43,7 +44,7 @@ def check_file(path: Path, name: str) -> None:
         found = files.kind(path)
     except PathError as exc:
         raise ImageError(str(exc)) from None
-    hint = "give the path of a PNG, JPEG, GIF or TIFF image"
+    hint = f"give the path of an image ({FORMATS})"
     if found in ("missing", "broken link"):
         raise ImageError(f"{name}: {'no such file' if found == 'missing' else 'a link to a missing file'}; {hint}")
     if found != "file":
@@ -164,7 +165,7 @@ def open_image(source, name: str, max_pixels: int | None, reduce: bool) -> Image
     advice = "; save it as PNG or JPEG" if is_file else ""
     if is_file:
         if os.fspath(source) == "":
-            raise ImageError("empty file name; give the path of a PNG, JPEG, GIF or TIFF image")
+            raise ImageError(f"empty file name; give the path of an image ({FORMATS})")
         check_file(Path(source), name)
     said: list[str] = []  # the decoder's warnings and C-level lines
     im = kept = None
@@ -204,7 +205,7 @@ def open_image(source, name: str, max_pixels: int | None, reduce: bool) -> Image
             "scale it down first"
         ) from None
     except UnidentifiedImageError:
-        raise ImageError(f"{name} is not an image that can be read (PNG, JPEG, GIF, TIFF, BMP, WebP){advice}") from None
+        raise ImageError(f"{name} is not an image that can be read ({FORMATS}){advice}") from None
     except MemoryError:
         raise ImageTooLargeError(
             f"{name} is too large to decode in this computer's memory; scale it down first"
