@@ -511,6 +511,15 @@ def test_a_blank_sheet_lit_between_shadows_is_no_digit(seed, index):
         digit_image.prepare(item.image)
 
 
+@pytest.mark.parametrize("seed, index", [(91, 0), (92, 4)])
+def test_a_wedge_of_lit_paper_beside_a_blob_is_no_digit(seed, index):
+    """A solid blob on a sheet half in shadow: the lit wedge of paper between the blob and the
+    shadow's edge was read as a light 4 (99 %) or 1."""
+    item = own_digits.generate("notdigit_blob", index + 1, seed=seed, first_index=0)[index]
+    with pytest.raises(NoDigitError):
+        digit_image.prepare(item.image)
+
+
 def test_a_slanted_line_is_only_a_line():
     for angle in (30, 45, 60, 90, 120, 135):  # a line through the centre at this angle: no 1 leans that far
         im = Image.new("L", (280, 280), 255)

@@ -985,6 +985,25 @@ def _joined_across(m: _Map) -> _Map | None:
     return joined
 
 
+BESIDE = (0.15, 0.85)  # a light digit with this share of the ground round it a dark blob's lies beside it
+
+
+def _beside(r: _Reading, dark: _Map) -> bool:
+    """Whether a reading's digits lie beside a blob of the dark map, neither on it (light digits on a
+    dark patch, the blob round them) nor apart from it: a wedge of lit paper between the blob and a
+    shadow's edge. A blob inside the digits' box is a hole of theirs (a light 0's)."""
+    mask = np.logical_or.reduce(r.masks)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    box = (rows[0], cols[0], rows[-1] + 1, cols[-1] + 1)
+    blob = _fill_holes(
+        np.isin(dark.labels, [p.label for p in dark.pieces if p.why == "blob" and not _within(p.box, box)])
+    )
+    mask = _fill_holes(mask)  # the ground round it, not in its holes
+    ring = _grown(mask, RING[1]) & ~_grown(mask, RING[0])
+    share = (ring & blob).sum() / max(1, ring.sum())
+    return bool(BESIDE[0] < share < BESIDE[1])
+
+
 def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | None, _Reading | None, list[_Map]]:
     """The ink map and the digits read in it, and every map looked at (to say what was seen).
     Ink is looked for against one paper tone (a drawing, a screenshot, a scan, a crop: a thick
@@ -1041,6 +1060,9 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
                     reading.masks[k][y0:y1, x0:x1] = mask
                 # the canvas is where the digit is drawn; its scroll bar beside a digit does not make a number
                 return _fuller((full, reading), pool, least=3) + (seen,)
+    blobs = [m for m in seen[:1] if not m.light and any(pc.why == "blob" for pc in m.pieces)]
+    if blobs:  # a solid blob of dark: light "digits" beside it are slivers of the paper round it
+        candidates = [c for c in candidates if not (c[0].light and _beside(c[1], blobs[0]))]
     if not candidates:
         return None, None, seen
     candidates = _not_paper(candidates, pool)
