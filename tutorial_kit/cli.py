@@ -37,9 +37,13 @@ SESSION = os.path.join("tensorflow", "python", "client", "session.py")
 _pending: list = []  # the interrupt waiting for a session's run to return, and the profile hook it replaced
 
 
+def _in_session(frame) -> bool:
+    return frame.f_code.co_filename.endswith(SESSION)
+
+
 def _in_session_run(frame) -> bool:
     while frame is not None:
-        if frame.f_code.co_filename.endswith(SESSION):
+        if _in_session(frame):
             return True
         frame = frame.f_back
     return False
@@ -63,7 +67,7 @@ def _interrupt(signum, frame):
 def _as_the_run_returns(frame, event, arg):
     """The profile hook while an interrupt waits: raise it as the outermost frame of a session's
     run returns, in the code that called it."""
-    if event == "return" and frame.f_code.co_filename.endswith(SESSION) and not _in_session_run(frame.f_back):
+    if event == "return" and _in_session(frame) and not _in_session_run(frame.f_back):
         exc = _pending[0]
         _stop_waiting()
         raise exc

@@ -992,13 +992,10 @@ def _beside(r: _Reading, dark: _Map) -> bool:
     """Whether a reading's digits lie beside a blob of the dark map, neither on it (light digits on a
     dark patch, the blob round them) nor apart from it: a wedge of lit paper between the blob and a
     shadow's edge. A blob inside the digits' box is a hole of theirs (a light 0's)."""
-    mask = np.logical_or.reduce(r.masks)
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    box = (rows[0], cols[0], rows[-1] + 1, cols[-1] + 1)
-    blob = _fill_holes(
-        np.isin(dark.labels, [p.label for p in dark.pieces if p.why == "blob" and not _within(p.box, box)])
-    )
-    mask = _fill_holes(mask)  # the ground round it, not in its holes
+    x0, y0, x1, y1 = _hull(r)
+    outside = [p.label for p in dark.pieces if p.why == "blob" and not _within(p.box, (y0, x0, y1, x1))]
+    blob = _fill_holes(np.isin(dark.labels, outside))
+    mask = _fill_holes(np.logical_or.reduce(r.masks))  # the ground round it, not in its holes
     ring = _grown(mask, RING[1]) & ~_grown(mask, RING[0])
     share = (ring & blob).sum() / max(1, ring.sum())
     return bool(BESIDE[0] < share < BESIDE[1])
