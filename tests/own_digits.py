@@ -625,6 +625,35 @@ def notdigit_face(digits, rng):
     )
 
 
+NOISE_SIDES = (28, 32, 48, 64, 100, 200)
+
+
+def notdigit_noise(digits, rng):
+    """Random pixels, as a learner makes them to try a network (np.random.rand(28, 28) saved), or a
+    grainy texture photographed: uniform, Gaussian or salt-and-pepper, grey or colour, at MNIST's
+    size to a photo's, perhaps softened a little, PNG or JPEG."""
+    if rng.random() < 0.6:
+        w = h = int(NOISE_SIDES[rng.integers(len(NOISE_SIDES))])
+    else:
+        w, h = SIZES[rng.integers(len(SIZES))]
+    shape = (h, w, 3) if rng.random() < 0.4 else (h, w)
+    kind = ("uniform", "gaussian", "salt and pepper")[rng.integers(3)]
+    if kind == "uniform":
+        a = rng.random(shape)
+    elif kind == "gaussian":
+        a = np.clip(rng.normal(0.5, rng.uniform(0.1, 0.3), shape), 0, 1)
+    else:
+        a = (rng.random(shape) < rng.uniform(0.3, 0.7)).astype(np.float64)
+    soft = float(rng.uniform(0.3, 0.7)) if rng.random() < 0.3 else 0.0
+    if soft:
+        a = ndimage.gaussian_filter(a, (soft, soft, 0)[: a.ndim])
+        a = (a - a.min()) / max(np.ptp(a), 1e-9)
+    image = Image.fromarray((a * 255).round().astype(np.uint8))
+    if rng.random() < 0.3:
+        image = photos.jpeg(image.convert("RGB"), int(rng.integers(70, 93)))
+    return Item(image, None, "notdigit_noise", (), {"kind": kind, "soft": soft})
+
+
 # ---- whole numbers (issue 15): digits in a row, apart, close or touching; single digits with a stray mark
 
 SPACINGS = ("apart", "close", "touching")
@@ -773,7 +802,8 @@ NUMBERS = {
     for medium in ("drawing", "photo")
 }
 BESIDE = {f"beside_{kind}": functools.partial(_beside, kind=kind) for kind in ("speck", "underline", "cap")}
-FAMILIES = {**DIGIT_FAMILIES, **NOT_DIGITS, **NUMBERS, **BESIDE}
+LATER = {"notdigit_noise": notdigit_noise}  # families added later: last, so that no other family's stream changes
+FAMILIES = {**DIGIT_FAMILIES, **NOT_DIGITS, **NUMBERS, **BESIDE, **LATER}
 
 
 def generate(family: str, count: int, seed: int = 0, first_index: int = FIRST_INDEX) -> list[Item]:

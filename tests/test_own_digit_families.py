@@ -8,6 +8,7 @@ a trained network; README gives its figures."""
 from __future__ import annotations
 
 import functools
+import io
 
 import numpy as np
 import own_digits
@@ -518,6 +519,27 @@ def test_a_wedge_of_lit_paper_beside_a_blob_is_no_digit(seed, index):
     item = own_digits.generate("notdigit_blob", index + 1, seed=seed, first_index=0)[index]
     with pytest.raises(NoDigitError):
         digit_image.prepare(item.image)
+
+
+def test_pictures_of_noise_are_no_digit():
+    """Random pixels — a learner's np.random.rand(28, 28) saved, a grainy texture photographed —
+    were read as digits: clumps of noise taken for strokes, "88 (99.9 %, 93.5 %)"."""
+    grain = 0
+    for item in own_digits.generate("notdigit_noise", 20, seed=0, first_index=0):
+        with pytest.raises(NoDigitError) as refused:
+            digit_image.prepare(item.image)
+        grain += "only grain or noise" in str(refused.value)
+    assert grain >= 15  # the rest: a faint noise's darkest clump is only a dot or a line
+
+
+@pytest.mark.parametrize("side", [28, 64, 640])
+def test_a_16_bit_tiff_of_noise_is_only_grain(side):
+    """Uniform noise as a 16-bit TIFF, the picture a learner's walkthrough found read "88"."""
+    out = io.BytesIO()
+    noise = np.random.default_rng(side).integers(0, 65536, (side, side), dtype=np.uint16)
+    Image.fromarray(noise).save(out, format="TIFF")
+    with pytest.raises(NoDigitError, match="only grain or noise"):
+        digit_image.prepare(out.getvalue())
 
 
 def test_a_slanted_line_is_only_a_line():

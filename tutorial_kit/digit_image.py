@@ -229,6 +229,7 @@ class _Map:
     light: bool = False  # light ink on a darker ground
     edge_ink: np.ndarray | None = None  # against the local paper: the ink on its sharp edges, left out
     edges: np.ndarray | None = None  # and those edges
+    grain: bool = False  # grain or noise all over the picture, no pieces (_grain)
 
 
 def _grown(mask: np.ndarray, times: int) -> np.ndarray:
@@ -276,7 +277,9 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
     """Label the ink and say of each piece whether it may be (part of) a digit."""
     h, w = mask.shape
     side = max(h, w)
-    labels, _ = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    if _grain(mask, count):
+        return _Map(ink, labels, [], grain=True)
     border = np.zeros(mask.shape, bool)
     border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
     peak = float(ndimage.uniform_filter(ink, 3).max())
@@ -311,6 +314,26 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
                 p.why = why
     _on_paper(ink, labels, pieces)
     return _Map(ink, labels, pieces)
+
+
+GRAIN = (0.1, 0.9)  # ink covering this share of every part of a picture (a GRAIN_GRID square grid), no part solid,
+GRAIN_GRID = 6
+GRAIN_PIECES = 36  # in this many pieces of ink and of paper: grain or noise, not marks on paper
+
+
+def _grain(mask: np.ndarray, count: int) -> bool:
+    """Whether an ink mask (of `count` pieces) is grain or noise all over the picture — random
+    pixels, a photo of a texture — not marks on paper: a picture of paper has parts with no ink
+    (a tight crop of a thick digit, a number), or solid ones (a desk, the dark round a light digit)."""
+    h, w = mask.shape
+    if min(h, w) < GRAIN_GRID:
+        return False
+    rows, cols = (np.arange(GRAIN_GRID) * n // GRAIN_GRID for n in (h, w))
+    shares = np.add.reduceat(np.add.reduceat(mask.astype(np.float32), rows, axis=0), cols, axis=1)
+    shares /= np.outer(np.diff(rows, append=h), np.diff(cols, append=w))
+    if not (GRAIN[0] <= shares.min() and shares.max() <= GRAIN[1]):
+        return False
+    return count + ndimage.label(~mask)[1] >= GRAIN_PIECES
 
 
 RING = (1, 4)  # the paper round a piece: from 1 to 4 pixels beyond its ink
@@ -1017,6 +1040,8 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
         if ink is not None:
             seen.append(_pieces(ink, _remove_lines(ink > level)))
             seen[-1].scale, seen[-1].light = contrast, light
+    if any(m.grain for m in seen):
+        return None, None, seen  # random pixels, a photo of a texture: no paper to look for ink on
     candidates = [(m, r) for m in seen for r in [_read(m, judge)] if r is not None]
     pool = list(candidates)  # every reading made, for _fuller
     small = min(dark.shape)
@@ -1391,6 +1416,7 @@ REASONS = {
     "blob": "only a solid blob",
     "frame": "only a frame",
     "edge": "only the picture's edges or background (a desk, a window frame)",
+    "grain": "only grain or noise all over the picture, no pen strokes",
 }
 
 
@@ -1399,7 +1425,9 @@ def _nothing_found(maps: list[_Map], name: str) -> NoDigitError:
     seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint") or p.lying]
     shapes = [p for p in seen if p.why != "edge"]  # a line, a dot, a frame or a blob before the background
     shapes = [p for p in shapes if p.why != "blob"] or shapes  # a frame's inside, the sheet a line is on
-    if seen:
+    if any(m.grain for m in maps):
+        what = REASONS["grain"]
+    elif seen:
         biggest = max(shapes or seen, key=lambda p: p.area)
         what = REASONS[biggest.why or "line"]  # or a thick bar lying down
     else:
