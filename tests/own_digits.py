@@ -654,6 +654,40 @@ def notdigit_noise(digits, rng):
     return Item(image, None, "notdigit_noise", (), {"kind": kind, "soft": soft})
 
 
+def circled(digits, rng):
+    """A digit with a ring round it, clear of it: a form's printed circle or box, or an answer
+    circled by hand (wobbly, perhaps not closed); drawn or photographed."""
+    (i,) = digits.pick(rng)
+    tall, level, pen = rng.uniform(0.3, 0.55), rng.uniform(0.3, 0.6), rng.uniform(0.004, 0.02)
+    kind = ("printed circle", "printed box", "hand")[rng.integers(3)]
+    room = rng.uniform(1.05, 1.35)  # the ring's size over the digit's (its half-diagonal for a circle)
+    start, gap = rng.uniform(0, 2 * np.pi), (rng.uniform(0.1, 0.6) if rng.random() < 0.5 else 0.0)
+    wobble = rng.normal(0, 0.03, 5) if kind == "hand" else np.zeros(5)
+    centre = rng.uniform(0.42, 0.58, 2)
+
+    def alpha(size):
+        w, h = size
+        small = digit_alpha(digits.images[i], round(min(size) * tall), level)
+        cx, cy = centre[0] * w, centre[1] * h
+        half_h, half_w = small.shape[0] / 2, small.shape[1] / 2
+        width = max(1, round(pen * min(size)))
+
+        def paint(draw, w2, h2):  # at twice the size
+            if kind == "printed box":
+                box = (cx - half_w * room, cy - half_h * room, cx + half_w * room, cy + half_h * room)
+                draw.rectangle([2 * v for v in box], outline=255, width=2 * width)
+                return
+            t = np.linspace(start + gap / 2, start + 2 * np.pi - gap / 2 * (kind == "hand"), 200)
+            radius = np.hypot(half_h, half_w) * room * (1 + sum(a * np.sin((k + 1) * t) for k, a in enumerate(wobble)))
+            points = [(2 * (cx + r * np.cos(a)), 2 * (cy + r * np.sin(a))) for r, a in zip(radius, t, strict=True)]
+            draw.line(points, fill=255, width=2 * width, joint="curve")
+
+        return np.maximum(put(small, size, (cx, cy)), _shape_alpha(size, paint))
+
+    item = _on_canvas_or_photo(rng, alpha, "circled")
+    return dataclasses.replace(item, answer=digits.answer([i]), indices=(i,), info={"kind": kind})
+
+
 # ---- whole numbers (issue 15): digits in a row, apart, close or touching; single digits with a stray mark
 
 SPACINGS = ("apart", "close", "touching")
@@ -802,7 +836,10 @@ NUMBERS = {
     for medium in ("drawing", "photo")
 }
 BESIDE = {f"beside_{kind}": functools.partial(_beside, kind=kind) for kind in ("speck", "underline", "cap")}
-LATER = {"notdigit_noise": notdigit_noise}  # families added later: last, so that no other family's stream changes
+LATER = {
+    "notdigit_noise": notdigit_noise,
+    "circled": circled,
+}  # families added later: last, so that no other family's stream changes
 FAMILIES = {**DIGIT_FAMILIES, **NOT_DIGITS, **NUMBERS, **BESIDE, **LATER}
 
 

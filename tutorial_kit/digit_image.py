@@ -230,6 +230,7 @@ class _Map:
     edge_ink: np.ndarray | None = None  # against the local paper: the ink on its sharp edges, left out
     edges: np.ndarray | None = None  # and those edges
     grain: bool = False  # grain or noise all over the picture, no pieces (_grain)
+    faint: bool = False  # digits read here were too faint to tell from the grain of even paper (DARK_INK)
 
 
 def _grown(mask: np.ndarray, times: int) -> np.ndarray:
@@ -313,7 +314,24 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
             if p.why is None and at_edge and (near[rows, cols] & (labels[rows, cols] == p.label)).any():
                 p.why = why
     _on_paper(ink, labels, pieces)
+    _rings(labels, pieces)
     return _Map(ink, labels, pieces)
+
+
+CIRCLED = 0.3  # a mark alone inside a ring, this share of its height or more, is a digit circled (on a form)
+
+
+def _rings(labels: np.ndarray, pieces: list[_Piece]) -> None:
+    """A ring drawn round one digit (a form's circle, an answer circled) is a frame, not part of the
+    digit: with the ring the 28×28 was an 8 (99.9 %) whatever the digit. A face has eyes and a
+    mouth inside, a dotted 0 only a small dot: those stay as they are (_enclosing)."""
+    for ring in [p for p in pieces if p.why is None and p.fill < 0.35]:
+        inner = [p for p in pieces if p is not ring and p.why not in ("speck", "faint") and _within(p.box, ring.box)]
+        if len(inner) != 1 or inner[0].why is not None or inner[0].height < CIRCLED * ring.height:
+            continue
+        y0, x0, y1, x1 = inner[0].box
+        if not (labels[y0:y1, x0:x1] == ring.label).any():  # round it, not through it
+            ring.why = "frame"
 
 
 GRAIN = (0.1, 0.9)  # ink covering this share of every part of a picture (a GRAIN_GRID square grid), no part solid,
@@ -700,6 +718,7 @@ def _digit_image(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 FAR = 1.5  # a gap this many digits' heights wide along a row ends the number
 WIDE = 1.25  # a piece this much wider than tall may be more than one digit
+LETTER_WIDE = 2.0  # unless it looks like a printed letter and no digit, up to this much wider (an m, a w)
 ROW_DIGIT = 1.5  # a piece at most this much wider than the widest other (one-digit-wide) piece of its row is one digit
 SQUARE_PART = 0.8  # a part of a piece no wider than a digit spans this much of its height: a 6's loop cut off its
 # stroke is no digit (a wide-looped 6 was read 60; two digits pushed into a square are both about as tall)
@@ -732,8 +751,10 @@ def _split(ink: np.ndarray, mask: np.ndarray, image: np.ndarray, cost: float, ju
     if width <= ROW_DIGIT * beside:
         return (*whole, False, False)  # as wide as the writer's other digits: one (a flat 6 was cut into 10)
     joined = False  # two digits that may be joined by one stroke (a 7 and a 9 touching at one point)
+    if width <= LETTER_WIDE * height and cost > STRANGE and digit_shapes.letters(image[None])[0] is not None:
+        return (*whole, False, False)  # a printed letter, not digits that touch: a u or an m was cut into 11, 8811
     if width <= WIDE * height and (
-        width < SQUARE * height or cost <= STRANGE or digit_shapes.letters(image[None])[0] is not None
+        width < SQUARE * height or cost <= STRANGE
     ):  # one digit wide, unless it looks like no digit (nor letter): two that touch?
         # or, square, it only just looks like a digit, yet the network is sure of it (79 read 7)
         joined = width >= SQUARE * height and UNSURE_STRANGE < cost <= STRANGE
@@ -1057,7 +1078,8 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
         local, looked = _local(planes, papers, small, majority, pool, judge)
         seen += looked
         if local is not None and even and local[0].scale < DARK_INK:
-            local = None  # even paper with no digit against its tone: only its grain is darker than nearby
+            local[0].faint = True  # even paper with no digit against its tone: only its grain is darker than nearby
+            local = None
         if local is not None:
             if local[1].cost <= STRANGE:  # the shade or the desk round the digit is no digit
                 candidates = [c for c in candidates if not _shade_round(c, local)]
@@ -1427,7 +1449,7 @@ def _nothing_found(maps: list[_Map], name: str) -> NoDigitError:
     shapes = [p for p in shapes if p.why != "blob"] or shapes  # a frame's inside, the sheet a line is on
     if any(m.grain for m in maps):
         what = REASONS["grain"]
-    elif seen:
+    elif seen and not any(m.faint for m in maps):
         biggest = max(shapes or seen, key=lambda p: p.area)
         what = REASONS[biggest.why or "line"]  # or a thick bar lying down
     else:
