@@ -192,3 +192,20 @@ def test_a_briefly_trained_network_reads_real_digits_it_is_unsure_of_yet_refuses
         assert sum(refused(family, **sure) for family in ("notdigit_letter", "notdigit_face")) >= 45
     finally:
         model.close()
+
+
+def test_show_input_saves_the_picture_looked_at_when_no_digit_is_found(tmp_path, capsys):
+    """--show-input is how a learner finds out why: a picture with no digit found wrote nothing
+    and said nothing. Its contact sheet now shows the picture as looked at; no 28×28 is written."""
+    from PIL import Image
+
+    Image.new("L", (200, 150), 255).save(tmp_path / "blank.png")
+    show = tmp_path / "seen.png"
+    kept = prediction.prepare_files([tmp_path / "blank.png"], False, [show])
+    out, err = capsys.readouterr()
+    assert kept == [] and err.startswith("error: ") and "no digit found" in err
+    assert not show.exists()
+    sheet = prediction.sheet_path(show)
+    assert f"the picture as looked at is saved in {sheet}" in out
+    with Image.open(sheet) as im:
+        assert im.format == "PNG" and im.height == digit_image.SHEET_HEIGHT + 30 and im.width >= 200

@@ -73,6 +73,11 @@ class Prepared:
     kept: np.ndarray | None  # bool, the picture's size: the ink that was kept as the digit
     searched: bool = False  # a judge may cut a piece otherwise (it was searched for cuts, or may be two digits)
 
+    @classmethod
+    def nothing(cls, picture: Image.Image) -> Prepared:
+        """A picture with no digit found in it, for its contact sheet."""
+        return cls(np.zeros((0, 28, 28), np.float32), [], [], np.zeros(0), picture, None)
+
     @property
     def image(self) -> np.ndarray:
         """The first digit's 28×28."""
@@ -1442,8 +1447,8 @@ REASONS = {
 }
 
 
-def _nothing_found(maps: list[_Map], name: str) -> NoDigitError:
-    """The refusal that says what was seen, when no map holds a digit."""
+def _nothing_found(maps: list[_Map], name: str, picture: Image.Image | None = None) -> NoDigitError:
+    """The refusal that says what was seen, when no map holds a digit (`picture`: as looked at)."""
     seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint") or p.lying]
     shapes = [p for p in seen if p.why != "edge"]  # a line, a dot, a frame or a blob before the background
     shapes = [p for p in shapes if p.why != "blob"] or shapes  # a frame's inside, the sheet a line is on
@@ -1454,7 +1459,7 @@ def _nothing_found(maps: list[_Map], name: str) -> NoDigitError:
         what = REASONS[biggest.why or "line"]  # or a thick bar lying down
     else:
         what = "the picture is blank, or its marks are too faint or too small"
-    return NoDigitError(f"{name}: no digit found: {what}; write a digit large and dark on plain paper")
+    return NoDigitError(f"{name}: no digit found: {what}; write a digit large and dark on plain paper", picture)
 
 
 # --- MNIST's recipe ----------------------------------------------------------------------------
@@ -1531,7 +1536,7 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None, judg
     dark, light = _planes(im)
     _, best, seen = _locate(dark, light, judge)
     if best is None:
-        raise _nothing_found(seen, name)
+        raise _nothing_found(seen, name, _picture(im, dark))
     boxes = _boxes(best.masks)
     if (  # a number in small digits, perhaps close or touching, on a photo (not drawn in a program, in
         len(boxes) > 1  # mostly one exact tone): read again at the size it was opened at
@@ -1668,21 +1673,28 @@ def _caption_font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 def save_contact_sheet(prepared: Prepared, path: Path | str) -> Path:
     """Save the panels side by side: the picture with each digit's box, the ink kept, and the
-    28×28s the network saw, each with a caption."""
+    28×28s the network saw, each with a caption; only the picture when no digit was found in it."""
     scale = SHEET_HEIGHT / prepared.picture.height
     size = (max(1, round(prepared.picture.width * scale)), SHEET_HEIGHT)
     picture = prepared.picture.resize(size, Image.Resampling.LANCZOS)
     for box in prepared.boxes:
         x0, y0, x1, y1 = (round(v * scale) for v in box)
         ImageDraw.Draw(picture).rectangle((x0 - 2, y0 - 2, x1 + 1, y1 + 1), outline=(230, 30, 30), width=2)
-    kept = Image.fromarray(prepared.kept.astype(np.uint8) * 255).resize(size, Image.Resampling.BOX).convert("RGB")
     count = len(prepared.images)
+    if count == 0:
+        return _save_sheet([(picture, "the picture: no digit found in it")], path)
+    kept = Image.fromarray(prepared.kept.astype(np.uint8) * 255).resize(size, Image.Resampling.BOX).convert("RGB")
     tile = SHEET_HEIGHT if count == 1 else max(56, SHEET_HEIGHT // 2)
     seen = Image.fromarray((np.hstack(list(prepared.images)) * 255).round().astype(np.uint8))
     seen = seen.resize((tile * count, tile), Image.Resampling.NEAREST)
     boxed = "digit boxed" if count == 1 else f"{count} digits boxed"
     caption_seen = "the 28x28 seen" if count == 1 else "the 28x28s seen, left to right"
     panels = [(picture, f"the picture, {boxed}"), (kept, "the ink kept"), (seen.convert("RGB"), caption_seen)]
+    return _save_sheet(panels, path)
+
+
+def _save_sheet(panels: list[tuple[Image.Image, str]], path: Path | str) -> Path:
+    """The panels side by side, each under its caption, saved as a PNG (whole or not at all)."""
     gap, caption = 8, 22
     sheet = Image.new(
         "RGB", (sum(p.width for p, _ in panels) + gap * (len(panels) + 1), SHEET_HEIGHT + caption + gap), "white"

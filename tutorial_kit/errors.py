@@ -31,7 +31,12 @@ class CheckpointError(TutorialError):
 
 
 class NoDigitError(ImageError):
-    """The image is readable but holds no digit (blank, a single colour, only lines or specks)."""
+    """The image is readable but holds no digit (blank, a single colour, only lines or specks);
+    `picture`: the picture as it was looked at, if any (for --show-input)."""
+
+    def __init__(self, message: str, picture=None):
+        super().__init__(message)
+        self.picture = picture
 
 
 class ImageTooLargeError(ImageError):
