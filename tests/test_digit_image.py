@@ -367,3 +367,23 @@ def test_masks_grow_as_scipy_dilates_them(times):
     for shape, p in (((30, 45), 0.02), ((1, 9), 0.3), ((64, 64), 0.2), ((5, 1), 0.5)):
         mask = rng.random(shape) < p
         assert np.array_equal(digit_image._grown(mask, times), ndimage.binary_dilation(mask, iterations=times))
+
+
+def test_a_ring_round_a_digit_is_a_frame_and_a_slash_beside_a_ring_is_not():
+    """_pieces: a circle drawn round a digit, clear of it, is a frame (a circled answer); a % sign's
+    slash, whose box holds one of its small rings, is not round it (its ring was read as a circled 0)."""
+    from PIL import ImageDraw
+
+    circled = Image.new("L", (300, 300), 0)
+    draw = ImageDraw.Draw(circled)
+    draw.ellipse((30, 30, 270, 270), outline=255, width=6)
+    draw.line((150, 90, 150, 210), fill=255, width=12)  # a 1
+    percent = Image.new("L", (300, 300), 0)
+    draw = ImageDraw.Draw(percent)
+    draw.line((60, 290, 240, 10), fill=255, width=8)  # leaning as a 1 may
+    draw.ellipse((70, 25, 150, 125), outline=255, width=7)  # inside the slash's box, on two sides of it
+    draw.ellipse((245, 220, 295, 290), outline=255, width=7)
+    for im, frames in ((circled, 1), (percent, 0)):
+        mask = np.asarray(im) > 127
+        found = digit_image._pieces(mask.astype(np.float32), mask)
+        assert sum(p.why == "frame" for p in found.pieces) == frames

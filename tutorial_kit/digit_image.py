@@ -335,8 +335,13 @@ def _rings(labels: np.ndarray, pieces: list[_Piece]) -> None:
         if len(inner) != 1 or inner[0].why is not None or inner[0].height < CIRCLED * ring.height:
             continue
         y0, x0, y1, x1 = inner[0].box
-        if not (labels[y0:y1, x0:x1] == ring.label).any():  # round it, not through it
-            ring.why = "frame"
+        if (labels[y0:y1, x0:x1] == ring.label).any():
+            continue  # through it, not round it
+        cy, cx = (y0 + y1) // 2, (x0 + x1) // 2
+        row, column = labels[cy] == ring.label, labels[:, cx] == ring.label
+        if sum(bool(side.any()) for side in (row[:cx], row[cx:], column[:cy], column[cy:])) >= 3:
+            ring.why = "frame"  # on three sides of it at least (a ring drawn by hand may be open); a % sign's
+            # slash, whose box holds one of its rings, is on two
 
 
 GRAIN = (0.1, 0.9)  # ink covering this share of every part of a picture (a GRAIN_GRID square grid), no part solid,
