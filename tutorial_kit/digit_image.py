@@ -354,8 +354,8 @@ def _grain(mask: np.ndarray, count: int) -> bool:
     pixels, a photo of a texture — not marks on paper: a picture of paper has parts with no ink
     (a tight crop of a thick digit, a number), or solid ones (a desk, the dark round a light digit)."""
     h, w = mask.shape
-    if min(h, w) < GRAIN_GRID:
-        return False
+    if min(h, w) < GRAIN_GRID or np.count_nonzero(mask) < GRAIN[0] * mask.size:
+        return False  # a drawing's few strokes
     rows, cols = (np.arange(GRAIN_GRID) * n // GRAIN_GRID for n in (h, w))
     shares = np.add.reduceat(np.add.reduceat(mask.astype(np.float32), rows, axis=0), cols, axis=1)
     shares /= np.outer(np.diff(rows, append=h), np.diff(cols, append=w))
