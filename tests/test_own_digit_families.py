@@ -547,6 +547,30 @@ def test_a_digit_too_faint_to_read_is_called_too_faint():
             digit_image.prepare(Image.fromarray((plane * 255).round().astype(np.uint8)))
 
 
+def test_a_question_or_exclamation_mark_is_no_digit_and_a_full_stop_leaves_the_digit():
+    """A ? or a ! has a dot beneath it, in its column: the mark above was read 7 or 1 at 99.8 %, the
+    dot left out. A full stop after a digit sits on its line, beside it: the digit is read."""
+    for text in "?!":
+        for font in ("DejaVuSans.ttf", "DejaVuSerif.ttf", "cmr10.ttf"):
+            im = Image.new("L", (300, 300), 255)
+            typeface = ImageFont.truetype(str(own_digits.FONT_DIR / font), 200)
+            ImageDraw.Draw(im).text((150, 150), text, font=typeface, fill=0, anchor="mm")
+            with pytest.raises(NoDigitError, match="question or exclamation mark"):
+                digit_image.prepare(im)
+    im = Image.new("L", (400, 300), 255)
+    draw = ImageDraw.Draw(im)
+    draw.arc((120, 40, 240, 150), start=180, end=60, fill=0, width=10)  # a hand-drawn ?: the hook,
+    draw.line((205, 140, 180, 200), fill=0, width=10)
+    draw.ellipse((172, 232, 190, 250), fill=0)  # its dot
+    with pytest.raises(NoDigitError, match="question or exclamation mark"):
+        digit_image.prepare(im)
+    seven = own_digits.put(own_digits.digit_alpha(DIGITS.images[0], 180), (400, 300), (180, 150))
+    stop = np.zeros_like(seven)
+    stop[225:241, 262:278] = 1.0  # on the line, beside the 7
+    seven = Image.fromarray(((1 - np.maximum(seven, stop)) * 255).round().astype(np.uint8))
+    assert len(digit_image.prepare(seven).images) == 1
+
+
 def test_a_digit_circled_is_read_without_its_ring():
     """A ring round a digit, clear of it (a form's circle or box, an answer circled by hand, perhaps
     not closed): the ring was read with the digit, an 8 at 99.9 % whatever the digit. 12 of 30 read

@@ -207,7 +207,7 @@ class _Piece:
     area: int
     fill: float  # share of its box that is ink
     thick: float  # its thickest stroke's width
-    why: str | None = None  # "speck", "faint", "edge", "line", "dot", "blob", "frame"
+    why: str | None = None  # "speck", "faint", "edge", "line", "dot", "blob", "frame", "question"
     lying: bool = False  # a thick bar nearer lying than upright: part of a digit, or not a digit
 
     @property
@@ -320,7 +320,28 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
                 p.why = why
     _on_paper(ink, labels, pieces)
     _rings(labels, pieces)
+    _dotted(pieces)
     return _Map(ink, labels, pieces)
+
+
+DOT_BENEATH = 0.5  # a dot this close under a mark (in its heights), in its column, makes it a ? or a !
+
+
+def _dotted(pieces: list[_Piece]) -> None:
+    """A mark with a dot beneath it, in its column, is a question or exclamation mark, not a digit
+    (a ? was read 7 at 99.8 %, its dot left out as a dot): no digit has one; a full stop after a
+    digit sits on its line, beside it."""
+    dots = [p for p in pieces if p.why in ("dot", "blob")]  # a bold dot may be large for the picture
+    for mark in [p for p in pieces if p.why is None]:
+        y0, x0, y1, x1 = mark.box
+        for dot in dots:
+            middle = (dot.box[1] + dot.box[3]) / 2
+            if (
+                y1 <= dot.box[0] <= y1 + DOT_BENEATH * mark.height
+                and x0 <= middle <= x1
+                and dot.size <= 0.4 * mark.height
+            ):
+                mark.why = "question"
 
 
 CIRCLED = 0.3  # a mark alone inside a ring, this share of its height or more, is a digit circled (on a form)
@@ -1449,6 +1470,7 @@ REASONS = {
     "frame": "only a frame",
     "edge": "only the picture's edges or background (a desk, a window frame)",
     "grain": "only grain or noise all over the picture, no pen strokes",
+    "question": "only a question or exclamation mark (a mark with a dot beneath it)",
 }
 
 
