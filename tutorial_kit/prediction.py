@@ -65,13 +65,11 @@ def prepare_files(paths: list[Path], as_published: bool, show_paths: list[Path |
         try:
             item = digit_image.as_published(path) if as_published else _prepare(path, show_path)
             prepared.append((path, item, show_path))
-        except NoDigitError as exc:
-            error(str(exc))
-            if show_path is not None and exc.picture is not None:  # what was looked at, to see why
-                sheet = digit_image.save_contact_sheet(digit_image.Prepared.nothing(exc.picture), sheet_path(show_path))
-                print(f"  no 28×28 was made; the picture as looked at is saved in {display_path(sheet)}")
         except ImageError as exc:
             error(str(exc))
+            if show_path is not None and isinstance(exc, NoDigitError) and exc.picture is not None:  # to see why
+                sheet = digit_image.save_contact_sheet(digit_image.Prepared.nothing(exc.picture), sheet_path(show_path))
+                print(f"  no 28×28 was made; the picture as looked at is saved in {display_path(sheet)}")
     return prepared
 
 
