@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 
 import pytest
 
 from helpers import ROOT, SHORT_RUN, run_script
+
+
+def pytest_configure(config):
+    """A shell's background job starts with Ctrl-C (SIGINT) ignored, and the scripts the tests start
+    would inherit that: they would never be interrupted, and the Ctrl-C tests fail. A caught signal
+    is reset to the default in a child, so catch it here."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
