@@ -70,10 +70,16 @@ def test_other_file_formats(fmt, kwargs, reference, tmp_path):
     assert similarity(seen, reference) >= 0.95
 
 
-def test_first_frame_of_an_animated_gif(reference, tmp_path):
-    frames = [draw_digit(TWO, (280, 280)).convert("P"), Image.new("P", (280, 280), 0)]
-    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+def test_first_frame_of_an_animated_gif_is_read_and_that_is_said(reference, tmp_path):
+    two, blank = draw_digit(TWO, (280, 280)).convert("P"), Image.new("P", (280, 280), 255)
+    two.save(tmp_path / "anim.gif", save_all=True, append_images=[blank])
     assert similarity(digit_image.to_mnist(tmp_path / "anim.gif"), reference) >= 0.95
+    assert digit_image.prepare(tmp_path / "anim.gif").notes == ["the first of its frames: the only one read"]
+    two.save(tmp_path / "still.gif")
+    assert digit_image.prepare(tmp_path / "still.gif").notes == []
+    blank.save(tmp_path / "late.gif", save_all=True, append_images=[two])  # drawn in the second frame
+    with pytest.raises(NoDigitError, match=r"late.gif: no digit found in its first frame \(the only one read; save"):
+        digit_image.prepare(tmp_path / "late.gif")
 
 
 def test_sixteen_bit_greyscale(reference, tmp_path):

@@ -33,7 +33,7 @@ from scipy import ndimage
 from tutorial_kit import digit_shapes
 from tutorial_kit.errors import ImageError, NoDigitError
 from tutorial_kit.files import atomic_path, display_path
-from tutorial_kit.image_file import open_image, read_image
+from tutorial_kit.image_file import ANIMATED, open_image, read_image
 
 MIN_CONTRAST = 0.15  # ink must be 15 % darker (or lighter) than its local paper, or there is no digit
 FRAME = 0.93  # a ring this rectangular (a box's area over its tightest rectangle's) is a frame, not a 0
@@ -1474,8 +1474,9 @@ REASONS = {
 }
 
 
-def _nothing_found(maps: list[_Map], name: str, picture: Image.Image | None = None) -> NoDigitError:
-    """The refusal that says what was seen, when no map holds a digit (`picture`: as looked at)."""
+def _nothing_found(maps: list[_Map], name: str, picture: Image.Image | None = None, animated=False) -> NoDigitError:
+    """The refusal that says what was seen, when no map holds a digit (`picture`: as looked at;
+    `animated`: only the first of its frames was looked at)."""
     seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint") or p.lying]
     shapes = [p for p in seen if p.why != "edge"]  # a line, a dot, a frame or a blob before the background
     shapes = [p for p in shapes if p.why != "blob"] or shapes  # a frame's inside, the sheet a line is on
@@ -1486,7 +1487,8 @@ def _nothing_found(maps: list[_Map], name: str, picture: Image.Image | None = No
         what = REASONS[biggest.why or "line"]  # or a thick bar lying down
     else:
         what = "the picture is blank, or its marks are too faint or too small"
-    return NoDigitError(f"{name}: no digit found: {what}; write a digit large and dark on plain paper", picture)
+    where = " in its first frame (the only one read; save the frame you mean as PNG)" if animated else ""
+    return NoDigitError(f"{name}: no digit found{where}: {what}; write a digit large and dark on plain paper", picture)
 
 
 # --- MNIST's recipe ----------------------------------------------------------------------------
@@ -1563,7 +1565,7 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None, judg
     dark, light = _planes(im)
     _, best, seen = _locate(dark, light, judge)
     if best is None:
-        raise _nothing_found(seen, name, _picture(im, dark))
+        raise _nothing_found(seen, name, _picture(im, dark), im.info.get(ANIMATED, False))
     boxes = _boxes(best.masks)
     if (  # a number in small digits, perhaps close or touching, on a photo (not drawn in a program, in
         len(boxes) > 1  # mostly one exact tone): read again at the size it was opened at
@@ -1585,6 +1587,8 @@ def prepare(source, name: str | None = None, max_pixels: int | None = None, judg
     if best.enclosing:  # marks inside a ring: a face, a drawing, not a digit
         notes.append("marks drawn inside a loop")
         best.strangeness = best.strangeness + STRANGE
+    if im.info.get(ANIMATED):
+        notes.append("the first of its frames: the only one read")
     searched = best.searched or best.ask_judge
     return Prepared(best.images, boxes, notes, best.strangeness, _picture(im, dark), kept, searched)
 

@@ -23,6 +23,7 @@ from tutorial_kit.errors import ImageError, ImageTooLargeError, PathError
 from tutorial_kit.files import display_path, stderr_captured
 
 FORMATS = "PNG, JPEG, GIF, TIFF, BMP, WebP"  # the kinds of image said in messages (PIL reads more)
+ANIMATED = "animated"  # open_image's mark (in the image's info) of a picture with more frames than the one read
 WORK_SIDE = 800  # pictures are analysed at most this large: a 48-megapixel photo costs what a screenshot does
 DECODE_BUDGET = 400 * 2**20  # bytes a decoded picture may take before it is reduced (PIL's own limit allows more)
 STRIP_PIXELS = 2**22  # pixels converted at a time while reducing: a few MB, whatever the picture
@@ -160,7 +161,8 @@ def _detail(exc: BaseException, said: list[str]) -> str:
 def open_image(source, name: str, max_pixels: int | None, reduce: bool) -> Image.Image:
     """The first frame of `source` (a path, bytes or a PIL image), loaded. When `reduce`: upright,
     in mode "L", "RGB", "RGBA" or "F" (0..1), at most WORK_SIDE pixels on its longer side (a JPEG
-    is decoded at about that size, others reduced a strip at a time). Raises ImageError."""
+    is decoded at about that size, others reduced a strip at a time), its info[ANIMATED] set when
+    it has more frames (an animated GIF, PNG or WebP, a multi-page TIFF). Raises ImageError."""
     is_file = not isinstance(source, bytes | bytearray | Image.Image)
     advice = "; save it as PNG or JPEG" if is_file else ""
     if is_file:
@@ -192,7 +194,10 @@ def open_image(source, name: str, max_pixels: int | None, reduce: bool) -> Image
                 method = _TRANSPOSE.get(_orientation(im))  # after load: a TIFF is turned (and its tag dropped) by PIL
                 failed = "cannot be converted"
                 out = _reduced(im)
-                return out.transpose(method) if method is not None else out
+                out = out.transpose(method) if method is not None else out
+                if im.format != "MPO" and getattr(im, "is_animated", False):  # an MPO's later frames are previews
+                    out.info[ANIMATED] = True  # only the first frame is read: said with the answer
+                return out
             finally:
                 said += [str(w.message) for w in caught]
     except ImageError:
