@@ -149,6 +149,14 @@ def _orientation(im: Image.Image) -> int:
     return orientation if isinstance(orientation, int) else 1
 
 
+def _animated(im: Image.Image) -> bool:
+    """Whether an image has a second frame (a damaged one after the first is not looked into)."""
+    try:
+        return bool(getattr(im, "is_animated", False))
+    except Exception:  # a decoder's error past the first frame: that frame is read all the same
+        return False
+
+
 def _detail(exc: BaseException, said: list[str]) -> str:
     """An exception and the first things the decoder said (warnings, libtiff's lines), once each, as
     a short phrase."""
@@ -195,7 +203,7 @@ def open_image(source, name: str, max_pixels: int | None, reduce: bool) -> Image
                 failed = "cannot be converted"
                 out = _reduced(im)
                 out = out.transpose(method) if method is not None else out
-                if im.format != "MPO" and getattr(im, "is_animated", False):  # an MPO's later frames are previews
+                if im.format != "MPO" and _animated(im):  # an MPO's later frames are a camera's previews
                     out.info[ANIMATED] = True  # only the first frame is read: said with the answer
                 return out
             finally:
