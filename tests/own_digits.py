@@ -625,6 +625,66 @@ def notdigit_face(digits, rng):
     )
 
 
+FACE_FILLS = [(1.0, 0.8, 0.15), (1.0, 0.85, 0.3), (0.98, 0.6, 0.2), (0.35, 0.7, 1.0), (1.0, 0.5, 0.6), (0.5, 0.85, 0.45),
+              (0.8, 0.8, 0.8)]  # fmt: skip
+FACE_FEATURES = [(0.25, 0.15, 0.05), (0.1, 0.1, 0.1), (0.45, 0.2, 0.1), (0.35, 0.1, 0.1)]
+
+
+def notdigit_emoji(digits, rng):
+    """A face as an emoji or a sticker: a filled disc (an outline or none), eyes (dots, ovals, arcs),
+    a mouth (a smile, open, straight, an O); drawn on a canvas or photographed on paper."""
+    fill, feature = FACE_FILLS[rng.integers(len(FACE_FILLS))], FACE_FEATURES[rng.integers(len(FACE_FEATURES))]
+    outline = rng.uniform(0.01, 0.04) if rng.random() < 0.6 else 0.0
+    eyes, mouth = ("dot", "oval", "arc")[rng.integers(3)], ("smile", "open", "straight", "o")[rng.integers(4)]
+    side, centre = rng.uniform(0.4, 0.85), rng.uniform(0.4, 0.6, 2)
+
+    def layers(size):
+        w, h = size
+        r = side * min(w, h) / 2
+        cx, cy = centre[0] * w, centre[1] * h
+
+        def at(paint):  # a shape of the face, in units of its radius from its centre
+            return _shape_alpha(size, lambda d, W, H: paint(d, 2 * cx, 2 * cy, 2 * r))
+
+        out = [(at(lambda d, x, y, R: d.ellipse((x - R, y - R, x + R, y + R), fill=255)), fill)]
+        if outline:
+            out.append((at(lambda d, x, y, R: d.ellipse((x - R, y - R, x + R, y + R), outline=255,
+                                                        width=max(1, round(outline * R)))), feature))  # fmt: skip
+
+        def features(d, x, y, R):
+            for ex in (-0.35, 0.35):
+                if eyes == "dot":
+                    d.ellipse((x + (ex - 0.08) * R, y - 0.38 * R, x + (ex + 0.08) * R, y - 0.22 * R), fill=255)
+                elif eyes == "oval":
+                    d.ellipse((x + (ex - 0.1) * R, y - 0.5 * R, x + (ex + 0.1) * R, y - 0.15 * R), fill=255)
+                else:
+                    d.arc((x + (ex - 0.15) * R, y - 0.45 * R, x + (ex + 0.15) * R, y - 0.15 * R), 200, 340,
+                          fill=255, width=max(1, round(0.07 * R)))  # fmt: skip
+            box = (x - 0.5 * R, y - 0.2 * R, x + 0.5 * R, y + 0.6 * R)
+            if mouth == "smile":
+                d.arc(box, 20, 160, fill=255, width=max(1, round(0.08 * R)))
+            elif mouth == "open":
+                d.chord(box, 0, 180, fill=255)
+            elif mouth == "straight":
+                d.line(
+                    (x - 0.35 * R, y + 0.35 * R, x + 0.35 * R, y + 0.35 * R), fill=255, width=max(1, round(0.08 * R))
+                )
+            else:
+                d.ellipse((x - 0.15 * R, y + 0.2 * R, x + 0.15 * R, y + 0.5 * R), fill=255)
+
+        out.append((at(features), feature))
+        return out
+
+    if rng.random() < 0.6:
+        size = SIZES[rng.integers(len(SIZES))]
+        rgb = np.ones((size[1], size[0], 3), np.float32)
+        for alpha, colour in layers(size):
+            rgb = photos.over(rgb, alpha, colour)
+        return Item(_rgb_image(rgb), None, "notdigit_emoji", ())
+    image, _ = photo(rng, PHOTO_SIZES[rng.integers(len(PHOTO_SIZES))], layers)
+    return Item(image, None, "notdigit_emoji", ())
+
+
 NOISE_SIDES = (28, 32, 48, 64, 100, 200)
 
 
@@ -839,6 +899,7 @@ BESIDE = {f"beside_{kind}": functools.partial(_beside, kind=kind) for kind in ("
 LATER = {
     "notdigit_noise": notdigit_noise,
     "circled": circled,
+    "notdigit_emoji": notdigit_emoji,
 }  # families added later: last, so that no other family's stream changes
 FAMILIES = {**DIGIT_FAMILIES, **NOT_DIGITS, **NUMBERS, **BESIDE, **LATER}
 

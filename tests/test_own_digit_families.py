@@ -599,6 +599,20 @@ def test_a_16_bit_tiff_of_noise_is_only_grain(side):
         digit_image.prepare(out.getvalue())
 
 
+@pytest.mark.parametrize("fill", [(255, 205, 40), (90, 180, 255), (255, 120, 150)])
+def test_an_emoji_face_is_no_digit(fill):
+    """A face as an emoji: a disc filled with colour, outlined, eyes and an open mouth. The light
+    paper inside the outline was taken for light ink, the eyes and mouth for its holes: "83"."""
+    im = Image.new("RGB", (400, 400), (250, 245, 230))
+    draw = ImageDraw.Draw(im)
+    draw.ellipse((60, 60, 340, 340), fill=fill, outline=(120, 80, 0), width=6)
+    for x in (135, 230):
+        draw.ellipse((x, 140, x + 35, 190), fill=(60, 40, 20))
+    draw.chord((120, 170, 280, 290), 0, 180, fill=(90, 30, 30))
+    with pytest.raises(NoDigitError, match="only a drawn ring with marks inside it"):
+        digit_image.prepare(im)
+
+
 def test_a_slanted_line_is_only_a_line():
     for angle in (30, 45, 60, 90, 120, 135):  # a line through the centre at this angle: no 1 leans that far
         im = Image.new("L", (280, 280), 255)

@@ -236,6 +236,7 @@ class _Map:
     edges: np.ndarray | None = None  # and those edges
     grain: bool = False  # grain or noise all over the picture, no pieces (_grain)
     faint: bool = False  # digits read here were too faint to tell from the grain of even paper (DARK_INK)
+    ringed: bool = False  # a reading here was only the paper inside a drawn ring (_paper_inside)
 
 
 def _grown(mask: np.ndarray, times: int) -> np.ndarray:
@@ -1138,6 +1139,9 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
     blobs = [m for m in seen[:1] if not m.light and any(pc.why == "blob" for pc in m.pieces)]
     if blobs:  # a solid blob of dark: light "digits" beside it are slivers of the paper round it
         candidates = [c for c in candidates if not (c[0].light and _beside(c[1], blobs[0]))]
+    for m, r in candidates:
+        m.ringed = m.ringed or _paper_inside(m, r)
+    candidates = [(m, r) for m, r in candidates if not m.ringed]
     if not candidates:
         return None, None, seen
     candidates = _not_paper(candidates, pool)
@@ -1204,6 +1208,27 @@ def _hull(r: _Reading) -> tuple[int, int, int, int]:
 
 def _area(box: tuple[int, int, int, int]) -> int:
     return (box[2] - box[0]) * (box[3] - box[1])
+
+
+RINGED = 0.5  # a light "digit" this much of whose ground, just beyond a thin dark ring, is light again is paper
+RING_WIDTH = 0.1  # a ring at most this share of the light digit's height wide (a drawn ring, a 0's stroke)
+
+
+def _paper_inside(m: _Map, r: _Reading) -> bool:
+    """Whether a light reading is the paper inside a dark drawn ring (a face, a circle, a 0's hole):
+    light "ink" covers most of the picture's border, so the paper is light, and again most of the
+    ground just round the reading, beyond a ring of dark. A light digit on a dark ground (chalk on a
+    board, white on a screen, even with a light wall round it) has dark all round it."""
+    if not m.light or _border_share(m) < 0.5:
+        return False
+    x0, y0, x1, y1 = _hull(r)
+    width = max(2, round(RING_WIDTH * (y1 - y0)))
+    h, w = m.labels.shape
+    top, left = max(0, y0 - width), max(0, x0 - width)
+    window = (slice(top, min(h, y1 + width)), slice(left, min(w, x1 + width)))
+    kept = _fill_holes(np.logical_or.reduce(r.masks)[window])
+    band = (ndimage.distance_transform_edt(~kept) <= width) & ~kept
+    return bool(band.any()) and float(np.mean(m.labels[window][band] > 0)) >= RINGED
 
 
 def _not_paper(readings: list[tuple[_Map, _Reading]], others: list[tuple[_Map, _Reading]]) -> list:
@@ -1471,6 +1496,7 @@ REASONS = {
     "edge": "only the picture's edges or background (a desk, a window frame)",
     "grain": "only grain or noise all over the picture, no pen strokes",
     "question": "only a question or exclamation mark (a mark with a dot beneath it)",
+    "ringed": "only a drawn ring with marks inside it (a face, a drawing)",
 }
 
 
@@ -1482,6 +1508,8 @@ def _nothing_found(maps: list[_Map], name: str, picture: Image.Image | None = No
     shapes = [p for p in shapes if p.why != "blob"] or shapes  # a frame's inside, the sheet a line is on
     if any(m.grain for m in maps):
         what = REASONS["grain"]
+    elif any(m.ringed for m in maps):
+        what = REASONS["ringed"]
     elif seen and not any(m.faint for m in maps):
         biggest = max(shapes or seen, key=lambda p: p.area)
         what = REASONS[biggest.why or "line"]  # or a thick bar lying down
