@@ -207,7 +207,7 @@ class _Piece:
     area: int
     fill: float  # share of its box that is ink
     thick: float  # its thickest stroke's width
-    why: str | None = None  # "speck", "faint", "edge", "line", "dot", "blob", "frame", "question"
+    why: str | None = None  # "speck", "faint", "edge", "line", "dot", "blob", "frame", "holed", "question"
     lying: bool = False  # a thick bar nearer lying than upright: part of a digit, or not a digit
 
     @property
@@ -500,6 +500,15 @@ def _soft_sided(own: np.ndarray, ink: np.ndarray, border: np.ndarray) -> bool:
     return bool(outline.any()) and float(np.mean(np.hypot(gy, gx)[outline] < SOFT)) > SOFT_SIDE
 
 
+HOLED_SOLIDITY = 0.95  # a filled shape this round (its area over its hull's) with three holes or more is a face
+
+
+def _hole_count(own: np.ndarray) -> int:
+    """How many holes a piece has (its box's paper not reaching the box's edge), specks of a pixel not counted."""
+    paper, count = ndimage.label(~np.pad(own, 1))
+    return int(np.sum(np.bincount(paper.ravel(), minlength=count + 1)[2:] > 1))
+
+
 def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols) -> str | None:
     """Why a piece is no digit nor part of one (a `REASONS` key), or None; marks a thick bar lying down."""
     if p.size < max(3, 0.012 * side):
@@ -524,6 +533,8 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
             return "blob"  # a sheet of paper, a canvas, a sticky note: a large solid shape, perhaps with a digit in it
         if shape.aspect > 0.35 and (shape.rectangular > FRAME or (shape.solidity > 0.9 and shape.corners <= 6)):
             return "blob"  # straight-sided: a sheet, a sticky note, a shadow's patch, perhaps with a digit in it
+    if p.size > 0.2 * side and p.fill > 0.6 and outline().solidity > HOLED_SOLIDITY and _hole_count(own) >= 3:
+        return "holed"  # a filled round shape with three holes or more: a face's eyes and mouth (a digit has two)
     ys, xs = np.nonzero(own)
     if len(ys) >= 3:
         values, vectors = _axes(ys, xs)
@@ -1492,6 +1503,7 @@ REASONS = {
     "line": "only a straight line",
     "dot": "only a dot",
     "blob": "only a solid blob",
+    "holed": "only a filled shape with holes in it (a face's eyes and mouth)",
     "frame": "only a frame",
     "edge": "only the picture's edges or background (a desk, a window frame)",
     "grain": "only grain or noise all over the picture, no pen strokes",
