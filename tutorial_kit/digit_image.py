@@ -1686,7 +1686,8 @@ def refusal(prepared: Prepared, probabilities: np.ndarray, sure: float = SURE, c
     closest = ", ".join(f"{int(np.argmax(p))}, {np.max(p):.0%}" for p in probabilities)
     letter = next((c for c in digit_shapes.letters(prepared.images) if c is not None), None)
     if letter is not None:  # closer to a printed letter than to any digit
-        return f"this looks like the letter {letter}, not a digit (closest digit: {closest}); write a digit large and dark on plain paper"
+        kind = "letter" if letter.isalpha() else "sign"
+        return f"this looks like the {kind} {letter}, not a digit (closest digit: {closest}); write a digit large and dark on plain paper"
     strangeness, top = np.asarray(prepared.strangeness, float), probabilities.max(axis=1)
     needed = sure + (certain - sure) * np.clip((strangeness - STRANGE) / (VERY_STRANGE - STRANGE), 0, 1)
     # each digit as if alone; an unusual hand or a typeface is read when the network is sure enough
