@@ -500,13 +500,25 @@ def _soft_sided(own: np.ndarray, ink: np.ndarray, border: np.ndarray) -> bool:
     return bool(outline.any()) and float(np.mean(np.hypot(gy, gx)[outline] < SOFT)) > SOFT_SIDE
 
 
-HOLED_SOLIDITY = 0.95  # a filled shape this round (its area over its hull's) with three holes or more is a face
+HOLED_SOLIDITY = 0.95  # a filled shape this round (its area over its hull's) with a face's holes is a face
+EYES_LEVEL = 0.12  # two holes side by side, their middles this close in height (of the piece's), are eyes
 
 
-def _hole_count(own: np.ndarray) -> int:
-    """How many holes a piece has (its box's paper not reaching the box's edge), specks of a pixel not counted."""
+def _face_holes(own: np.ndarray) -> bool:
+    """Whether a piece's holes are a face's: two side by side at one height and one below both (a
+    mouth). A thick marker's 8 may have three holes too, but one above the other two."""
     paper, count = ndimage.label(~np.pad(own, 1))
-    return int(np.sum(np.bincount(paper.ravel(), minlength=count + 1)[2:] > 1))
+    holes = [k for k in range(2, count + 1) if np.count_nonzero(paper == k) > 1]  # label 1: the outside
+    if len(holes) < 3:
+        return False
+    h, w = own.shape
+    middles = ndimage.center_of_mass(np.ones_like(paper), paper, holes)
+    for i, (yi, xi) in enumerate(middles):
+        for yj, xj in middles[i + 1 :]:
+            if abs(yi - yj) < EYES_LEVEL * h and abs(xi - xj) > 0.2 * w:
+                if any(y > max(yi, yj) + 0.1 * h for y, _ in middles):
+                    return True
+    return False
 
 
 def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols) -> str | None:
@@ -533,8 +545,8 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
             return "blob"  # a sheet of paper, a canvas, a sticky note: a large solid shape, perhaps with a digit in it
         if shape.aspect > 0.35 and (shape.rectangular > FRAME or (shape.solidity > 0.9 and shape.corners <= 6)):
             return "blob"  # straight-sided: a sheet, a sticky note, a shadow's patch, perhaps with a digit in it
-    if p.size > 0.2 * side and p.fill > 0.6 and outline().solidity > HOLED_SOLIDITY and _hole_count(own) >= 3:
-        return "holed"  # a filled round shape with three holes or more: a face's eyes and mouth (a digit has two)
+    if p.size > 0.2 * side and p.fill > 0.6 and outline().solidity > HOLED_SOLIDITY and _face_holes(own):
+        return "holed"  # a filled round shape with a face's eyes and mouth for holes (a digit has two at most)
     ys, xs = np.nonzero(own)
     if len(ys) >= 3:
         values, vectors = _axes(ys, xs)
