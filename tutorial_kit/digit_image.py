@@ -1250,7 +1250,7 @@ def _paper_inside(m: _Map, r: _Reading) -> bool:
     top, left = max(0, y0 - width), max(0, x0 - width)
     window = (slice(top, min(h, y1 + width)), slice(left, min(w, x1 + width)))
     kept = _fill_holes(np.logical_or.reduce(r.masks)[window])
-    band = (ndimage.distance_transform_edt(~kept) <= width) & ~kept
+    band = _grown(kept, width) & ~kept  # the ground round it, as _on_paper takes a piece's
     return bool(band.any()) and float(np.mean(m.labels[window][band] > 0)) >= RINGED
 
 
