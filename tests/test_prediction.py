@@ -209,3 +209,87 @@ def test_show_input_saves_the_picture_looked_at_when_no_digit_is_found(tmp_path,
     assert f"the picture as looked at is saved in {sheet}" in out
     with Image.open(sheet) as im:
         assert im.format == "PNG" and im.height == digit_image.SHEET_HEIGHT + 30 and im.width >= 200
+
+
+@pytest.fixture(scope="module")
+def many_pictures(tmp_path_factory) -> list[Path]:
+    """PARALLEL_FROM pictures and more, as a learner's folder holds them: photos of digits on a desk
+    and of numbers, a blank photo, an empty file, a text file named .png."""
+    folder = tmp_path_factory.mktemp("many")
+    paths = []
+    for family, count in [("desk", 8), ("grad", 8), ("number_apart_photo", 4), ("notdigit_blank", 3)]:
+        for k, item in enumerate(own_digits.generate(family, count, seed=3)):
+            paths.append(item.save(folder / f"{family}-{k}"))
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "notes.png").write_text("not a picture\n")
+    paths[5:5] = [folder / "empty.png", folder / "notes.png"]
+    while len(paths) < prediction.PARALLEL_FROM + 4:
+        paths.append(paths[len(paths) % 8])  # the same file twice is read twice
+    return paths
+
+
+def test_many_files_are_prepared_by_worker_processes_with_the_same_answers_and_error_lines(
+    many_pictures, tmp_path, capsys, monkeypatch
+):
+    """1,000 photos in one --predict took 76 s on one core of two; from PARALLEL_FROM files on, one
+    worker process per core prepares them. The same 28×28s, notes and error lines, in the files' order."""
+    paths = many_pictures
+    shows = prediction.output_paths(tmp_path / "seen.png", len(paths))
+    pools = []
+
+    class Pool(prediction.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    monkeypatch.setattr(prediction, "ProcessPoolExecutor", Pool)
+    one = prediction.prepare_files(paths, False, shows, workers=1)
+    alone = capsys.readouterr()
+    assert not pools
+    two = prediction.prepare_files(paths, False, shows, workers=2)
+    together = capsys.readouterr()
+    assert len(pools) == 1 and pools[0]._max_workers == 2
+    assert together == alone
+    assert alone.err.count("error: ") >= 5 and "empty.png is empty" in alone.err  # the blanks, the two bad files
+    assert "the picture as looked at is saved in" in alone.out
+    assert [path for path, _, _ in two] == [path for path, _, _ in one] and len(one) >= 25
+    for (_, a, _), (_, b, _) in zip(one, two, strict=True):
+        assert np.array_equal(a.images, b.images) and a.notes == b.notes and a.boxes == b.boxes
+        assert np.array_equal(np.asarray(a.picture), np.asarray(b.picture))  # kept for the contact sheets
+
+
+def test_ctrl_c_while_worker_processes_prepare_files_stops_them_all_without_a_traceback(many_pictures, tmp_path):
+    """The terminal sends Ctrl-C to every process of the job: the workers ignore it (each would print
+    a traceback), main.py says it was interrupted once, and none of them is left running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from helpers import MAIN, ROOT, SCRIPT_ENV
+
+    empty = next(path for path in many_pictures if path.name == "empty.png")
+    paths = [empty] + many_pictures * 8  # its error line comes first; the others take a while
+    process = subprocess.Popen(
+        [sys.executable, str(MAIN), "--predict", *map(str, paths), "--checkpoint-dir", str(tmp_path / "ck")],
+        cwd=ROOT, env=SCRIPT_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    first = process.stderr.readline()
+    assert first.startswith("error: ") and "empty.png is empty" in first
+    os.killpg(process.pid, signal.SIGINT)  # as the terminal does: to the whole job
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, (stdout, stderr)
+    assert "Traceback" not in stdout + stderr and stdout == ""
+    assert [line for line in stderr.splitlines() if "interrupted" in line] == [
+        "error: interrupted (Ctrl-C); the saved models, if any, are untouched"
+    ], stderr
+    deadline = time.monotonic() + 30
+    while True:  # the workers end with the file they are on
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "worker processes still running after Ctrl-C"
+        time.sleep(0.2)
+    assert not (tmp_path / "ck").exists()
