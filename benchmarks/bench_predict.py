@@ -7,7 +7,7 @@ For a 28×28 PNG, phone-sized JPEGs of 3, 12 and 48 megapixels (a digit on lit p
 9400×9400 RGBA PNG of a few hundred KB (88 megapixels, just under PIL's limit: decoded whole, then
 reduced a strip at a time): the time `digit_image.prepare` takes in this process, then `python
 main.py --predict FILE` as a user runs it, wall time (best of 3) and the process's peak memory;
-then one call predicting 1,000 files.
+then one call predicting 1,000 files (prepared by one worker process per core).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from tutorial_kit import digit_image
+from tutorial_kit import digit_image, prediction
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = {
@@ -57,21 +57,23 @@ def big_png(path: Path, side: int) -> None:
 
 
 PEAK = (  # main.py as `python main.py` runs it, then its peak RSS (VmHWM: ru_maxrss would count this process's fork)
-    "import atexit, re, runpy, sys; atexit.register(lambda: print('peak-rss', re.search(r'VmHWM:\\s+(\\d+)', "
-    "open('/proc/self/status').read()).group(1), file=sys.stderr)); sys.argv = sys.argv[1:]; "
-    "runpy.run_path(sys.argv[0], run_name='__main__')"
+    "import atexit, re, resource, runpy, sys; atexit.register(lambda: print('peak-rss', re.search(r'VmHWM:\\s+(\\d+)', "
+    "open('/proc/self/status').read()).group(1), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+    "file=sys.stderr)); sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
 )
 
 
-def run(args):
-    """Wall seconds and peak RSS (MiB) of one `python main.py args` process."""
+def run(args, workers=False):
+    """Wall seconds and peak RSS (MiB) of one `python main.py args` process (and of its largest
+    worker process, with `workers`: many files are prepared by one per core)."""
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", PEAK, str(ROOT / "main.py"), *map(str, args)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
     wall = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"main.py {' '.join(map(str, args))} failed: {result.stderr}")
-    return wall, int(result.stderr.split("peak-rss")[-1]) / 1024
+    own, child = (int(kib) / 1024 for kib in result.stderr.split("peak-rss")[-1].split())
+    return (wall, own, child) if workers else (wall, own)
 
 
 def main():
@@ -125,9 +127,10 @@ def main():
     many.mkdir()
     for i in range(1000):
         photo((400 + i % 7 * 50, 300 + i % 5 * 40), seed=i).save(many / f"digit-{i:04d}.jpg", quality=85)
-    wall, rss = run(["--predict", *sorted(many.iterdir()), "--checkpoint-dir", checkpoint_dir])
+    wall, rss, worker = run(["--predict", *sorted(many.iterdir()), "--checkpoint-dir", checkpoint_dir], workers=True)
     print(f"1,000 photos of 0.1-0.2 MP in one --predict call: {wall:.1f} s ({wall / 1000 * 1000:.0f} ms a file "
-          f"with the start-up), peak RSS {rss:.0f} MiB")  # fmt: skip
+          f"with the start-up, {prediction.cores()} worker processes), peak RSS {rss:.0f} MiB, "
+          f"{worker:.0f} MiB a worker")  # fmt: skip
     shutil.rmtree(work)
 
 

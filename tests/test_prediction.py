@@ -293,3 +293,36 @@ def test_ctrl_c_while_worker_processes_prepare_files_stops_them_all_without_a_tr
         assert time.monotonic() < deadline, "worker processes still running after Ctrl-C"
         time.sleep(0.2)
     assert not (tmp_path / "ck").exists()
+
+
+def test_a_worker_process_killed_half_way_leaves_the_rest_to_this_one(many_pictures, tmp_path, capsys):
+    """A worker killed (by the out-of-memory killer, say) broke the pool: the rest of the files are
+    prepared in this process, with the same answers, and a note says so."""
+    import multiprocessing
+    import os
+    import signal
+    import threading
+    import time
+
+    paths = many_pictures * 2
+    expected = prediction.prepare_files(paths, False, [None] * len(paths), workers=1)
+    capsys.readouterr()
+    killed = []
+
+    def kill_a_worker():
+        while not multiprocessing.active_children():
+            time.sleep(0.05)
+        time.sleep(1.5)  # started, and busy
+        worker = multiprocessing.active_children()[0]
+        os.kill(worker.pid, signal.SIGKILL)
+        killed.append(worker.pid)
+
+    killer = threading.Thread(target=kill_a_worker)
+    killer.start()
+    got = prediction.prepare_files(paths, False, [None] * len(paths), workers=2)
+    killer.join()
+    out = capsys.readouterr().out
+    assert killed and "Note: a worker process ended abruptly; the other " in out
+    assert [path for path, _, _ in got] == [path for path, _, _ in expected]
+    for (_, a, _), (_, b, _) in zip(expected, got, strict=True):
+        assert np.array_equal(a.images, b.images) and a.notes == b.notes

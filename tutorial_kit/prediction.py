@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -112,12 +113,16 @@ def _each_prepared(paths: list[Path], as_published: bool, show_paths: list[Path 
         results = pool.map(_prepared_or_error, paths, show_paths)
     finally:
         signal.signal(signal.SIGINT, previous)
-    done = False
+    done = 0
     try:
-        yield from results
-        done = True
+        for item in results:
+            yield item
+            done += 1
+    except BrokenProcessPool:  # a worker was killed (out of memory?): the rest are prepared here
+        print(f"Note: a worker process ended abruptly; the other {len(paths) - done} pictures are prepared here.")
+        yield from map(_prepared_or_error, paths[done:], show_paths[done:])
     finally:  # Ctrl-C: the files not started are dropped, the workers end with the one they are on
-        pool.shutdown(wait=done, cancel_futures=True)
+        pool.shutdown(wait=done == len(paths), cancel_futures=True)
 
 
 def _prepare(path: Path, show_path: Path | None, judge=None) -> digit_image.Prepared:
