@@ -108,11 +108,18 @@ def _each_prepared(paths: list[Path], as_published: bool, show_paths: list[Path 
         yield from map(_prepared_or_error, paths, show_paths)
         return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the workers started now
+    pool = results = None
     try:
         pool = ProcessPoolExecutor(min(workers, len(paths)), mp_context=multiprocessing.get_context("spawn"))
         results = pool.map(_prepared_or_error, paths, show_paths)
+    except (OSError, ImportError, NotImplementedError):  # no processes here (no /dev/shm for their locks)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
     finally:
         signal.signal(signal.SIGINT, previous)
+    if results is None:
+        yield from map(_prepared_or_error, paths, show_paths)
+        return
     done = 0
     try:
         for item in results:
