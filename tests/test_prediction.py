@@ -337,3 +337,38 @@ def test_a_worker_process_killed_half_way_leaves_the_rest_to_this_one(many_pictu
     assert [path for path, _, _ in got] == [path for path, _, _ in expected]
     for (_, a, _), (_, b, _) in zip(expected, got, strict=True):
         assert np.array_equal(a.images, b.images) and a.notes == b.notes
+
+
+def test_worker_processes_end_when_main_py_is_killed_outright(many_pictures, tmp_path):
+    """`kill -9` of main.py left its workers waiting for work for ever (~100 MB each)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from helpers import MAIN, ROOT, SCRIPT_ENV
+
+    empty = next(path for path in many_pictures if path.name == "empty.png")
+    paths = [empty] + many_pictures * 8
+    process = subprocess.Popen(
+        [sys.executable, str(MAIN), "--predict", *map(str, paths), "--checkpoint-dir", str(tmp_path / "ck")],
+        cwd=ROOT, env=SCRIPT_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    assert "empty.png is empty" in process.stderr.readline()  # the workers are at work
+    process.kill()
+    process.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, "worker processes still running after main.py was killed"
+            time.sleep(0.2)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # whatever is left, so that the suite goes on
+        except ProcessLookupError:
+            pass

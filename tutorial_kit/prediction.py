@@ -110,7 +110,9 @@ def _each_prepared(paths: list[Path], as_published: bool, show_paths: list[Path 
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the workers started now
     pool = results = None
     try:
-        pool = ProcessPoolExecutor(min(workers, len(paths)), mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(
+            min(workers, len(paths)), mp_context=multiprocessing.get_context("spawn"), initializer=_end_with_parent
+        )
         results = pool.map(_prepared_or_error, paths, show_paths)
     except (OSError, ImportError, NotImplementedError):  # no processes here (no /dev/shm for their locks)
         if pool is not None:
@@ -130,6 +132,14 @@ def _each_prepared(paths: list[Path], as_published: bool, show_paths: list[Path 
         yield from map(_prepared_or_error, paths[done:], show_paths[done:])
     finally:  # Ctrl-C: the files not started are dropped, the workers end with the one they are on
         pool.shutdown(wait=done == len(paths), cancel_futures=True)
+
+
+def _end_with_parent() -> None:
+    """A worker's start: it ends when main.py does, however main.py ends (killed with `kill -9`, its
+    workers waited for work for ever)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=lambda: (parent.join(), os._exit(1)), daemon=True).start()
 
 
 def _prepare(path: Path, show_path: Path | None, judge=None) -> digit_image.Prepared:
