@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SCRIPT_ENV, assert_one_line_error, needs_setpriv, run_without_root
+from helpers import ROOT, SCRIPT_ENV, assert_one_line_error, needs_setpriv, run_without_root
 from tutorial_kit import cli
 from tutorial_kit.errors import DataError
 
@@ -219,3 +219,16 @@ def test_the_parser_records_which_flags_were_given():
     assert args.given == ["--iterations", "--dry-run", "--files", "--plot", "--seed"]
     assert args.iterations == 1000 and args.plot == Path("x.png") and args.seed == 0
     assert p.parse_args(["--data-dir", "d", "--data-dir", "e"]).given == ["--data-dir"]  # each flag once
+
+
+def test_ctrl_c_while_the_modules_load_is_one_line_not_a_traceback():
+    """Ctrl-C in the first second of `python main.py`, before cli.run handles it, printed a traceback
+    of up to 97 lines through scipy's imports (found by a fresh-clone walkthrough)."""
+    script = "import tutorial_kit, scipy.ndimage\nraise KeyboardInterrupt  # as Ctrl-C during an import"
+    result = subprocess.run([sys.executable, "-c", script], env=SCRIPT_ENV, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode in (-signal.SIGINT, 128 + signal.SIGINT)  # as interrupted, for the shell
+    assert (result.stdout, result.stderr) == ("", "error: interrupted (Ctrl-C)\n")
+    bug = subprocess.run(
+        [sys.executable, "-c", "import tutorial_kit\n1 / 0"], env=SCRIPT_ENV, capture_output=True, text=True, cwd=ROOT
+    )
+    assert bug.returncode == 1 and "Traceback" in bug.stderr and "ZeroDivisionError" in bug.stderr  # a bug still shows
