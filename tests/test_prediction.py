@@ -372,3 +372,17 @@ def test_worker_processes_end_when_main_py_is_killed_outright(many_pictures, tmp
             os.killpg(process.pid, signal.SIGKILL)  # whatever is left, so that the suite goes on
         except ProcessLookupError:
             pass
+
+
+def test_as_published_files_are_read_by_the_articles_recipe(tmp_path, capsys):
+    """--as-published feeds the article's raw inverted pixels and needs 28×28, one file or many."""
+    from PIL import Image
+
+    Image.new("L", (100, 100), 255).save(tmp_path / "big.png")
+    digit = Path(main.__file__).parent / "test_img.png"
+    for count in (1, prediction.PARALLEL_FROM + 1):
+        kept = prediction.prepare_files([tmp_path / "big.png"] + [digit] * count, True, [None] * (count + 1), workers=2)
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and "big.png is 100×100; the article's recipe (--as-published)" in err
+        assert len(kept) == count and all(item.images.max() > 1 for _, item, _ in kept)  # raw 0-255, as in the article
+        assert np.array_equal(kept[0][1].images[0], 255 - np.asarray(Image.open(digit).convert("L"), np.float32))

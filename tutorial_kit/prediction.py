@@ -7,6 +7,7 @@ reported one line each while the others go on, and every answer says how sure it
 from __future__ import annotations
 
 import dataclasses
+import functools
 import multiprocessing
 import os
 import signal
@@ -105,7 +106,7 @@ def _each_prepared(paths: list[Path], as_published: bool, show_paths: list[Path 
         or len(paths) < PARALLEL_FROM
         or threading.current_thread() != threading.main_thread()
     ):
-        yield from map(_prepared_or_error, paths, show_paths)
+        yield from map(functools.partial(_prepared_or_error, as_published=as_published), paths, show_paths)
         return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the workers started now
     pool = results = None
