@@ -1,5 +1,13 @@
 """prediction.py: the --predict lines say how sure the answer is, and never overwrite an input."""
 
+import contextlib
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -8,6 +16,7 @@ import own_digits
 import pytest
 
 import main
+from helpers import MAIN, ROOT, SCRIPT_ENV
 from tutorial_kit import digit_image, prediction
 from tutorial_kit.errors import NoDigitError, UsageError
 
@@ -269,25 +278,40 @@ def test_many_files_are_prepared_by_worker_processes_with_the_same_answers_and_e
     ]
 
 
-def test_ctrl_c_while_worker_processes_prepare_files_stops_them_all_without_a_traceback(many_pictures, tmp_path):
-    """The terminal sends Ctrl-C to every process of the job: the workers ignore it (each would print
-    a traceback), main.py says it was interrupted once, and none of them is left running."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from helpers import MAIN, ROOT, SCRIPT_ENV
-
-    empty = next(path for path in many_pictures if path.name == "empty.png")
-    paths = [empty] + many_pictures * 8  # its error line comes first; the others take a while
+def _started_on_many(pictures: list[Path], tmp_path: Path) -> subprocess.Popen:
+    """main.py --predict on an empty file and the pictures eight times, in a job of its own (as a
+    terminal starts it), once the workers are at work: the empty file's error line was read."""
+    empty = next(path for path in pictures if path.name == "empty.png")
+    paths = [empty] + pictures * 8  # its error line comes first; the others take a while
     process = subprocess.Popen(
         [sys.executable, str(MAIN), "--predict", *map(str, paths), "--checkpoint-dir", str(tmp_path / "ck")],
         cwd=ROOT, env=SCRIPT_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
     first = process.stderr.readline()
     assert first.startswith("error: ") and "empty.png is empty" in first
+    return process
+
+
+def _assert_the_job_ends(process: subprocess.Popen, after: str) -> None:
+    """No process of main.py's job is left within 30 s (the workers end with the file they are on)."""
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"worker processes still running after {after}")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # whatever is left, so that the suite goes on
+
+
+def test_ctrl_c_while_worker_processes_prepare_files_stops_them_all_without_a_traceback(many_pictures, tmp_path):
+    """The terminal sends Ctrl-C to every process of the job: the workers ignore it (each would print
+    a traceback), main.py says it was interrupted once, and none of them is left running."""
+    process = _started_on_many(many_pictures, tmp_path)
     os.killpg(process.pid, signal.SIGINT)  # as the terminal does: to the whole job
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, (stdout, stderr)
@@ -295,26 +319,13 @@ def test_ctrl_c_while_worker_processes_prepare_files_stops_them_all_without_a_tr
     assert [line for line in stderr.splitlines() if "interrupted" in line] == [
         "error: interrupted (Ctrl-C); the saved models, if any, are untouched"
     ], stderr
-    deadline = time.monotonic() + 30
-    while True:  # the workers end with the file they are on
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            break
-        assert time.monotonic() < deadline, "worker processes still running after Ctrl-C"
-        time.sleep(0.2)
+    _assert_the_job_ends(process, "Ctrl-C")
     assert not (tmp_path / "ck").exists()
 
 
 def test_a_worker_process_killed_half_way_leaves_the_rest_to_this_one(many_pictures, tmp_path, capsys):
     """A worker killed (by the out-of-memory killer, say) broke the pool: the rest of the files are
     prepared in this process, with the same answers, and a note says so."""
-    import multiprocessing
-    import os
-    import signal
-    import threading
-    import time
-
     paths = many_pictures
     expected = prediction.prepare_files(paths, False, [None] * len(paths), workers=1)
     capsys.readouterr()
@@ -341,37 +352,10 @@ def test_a_worker_process_killed_half_way_leaves_the_rest_to_this_one(many_pictu
 
 def test_worker_processes_end_when_main_py_is_killed_outright(many_pictures, tmp_path):
     """`kill -9` of main.py left its workers waiting for work for ever (~100 MB each)."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from helpers import MAIN, ROOT, SCRIPT_ENV
-
-    empty = next(path for path in many_pictures if path.name == "empty.png")
-    paths = [empty] + many_pictures * 8
-    process = subprocess.Popen(
-        [sys.executable, str(MAIN), "--predict", *map(str, paths), "--checkpoint-dir", str(tmp_path / "ck")],
-        cwd=ROOT, env=SCRIPT_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )  # fmt: skip
-    assert "empty.png is empty" in process.stderr.readline()  # the workers are at work
+    process = _started_on_many(many_pictures, tmp_path)
     process.kill()
-    process.wait(timeout=30)
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            try:
-                os.killpg(process.pid, 0)
-            except ProcessLookupError:
-                break
-            assert time.monotonic() < deadline, "worker processes still running after main.py was killed"
-            time.sleep(0.2)
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)  # whatever is left, so that the suite goes on
-        except ProcessLookupError:
-            pass
+    process.communicate(timeout=30)
+    _assert_the_job_ends(process, "main.py was killed")
 
 
 def test_as_published_files_are_read_by_the_articles_recipe(tmp_path, capsys):
