@@ -63,9 +63,9 @@ PEAK = (  # main.py as `python main.py` runs it, then its peak RSS (VmHWM: ru_ma
 )
 
 
-def run(args, workers=False):
-    """Wall seconds and peak RSS (MiB) of one `python main.py args` process (and of its largest
-    worker process, with `workers`: many files are prepared by one per core)."""
+def run(args):
+    """Wall seconds and peak RSS (MiB) of one `python main.py args` process, and of its largest
+    worker process (many files are prepared by one per core; 0 with no workers)."""
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", PEAK, str(ROOT / "main.py"), *map(str, args)], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -73,7 +73,7 @@ def run(args, workers=False):
     if result.returncode != 0:
         raise SystemExit(f"main.py {' '.join(map(str, args))} failed: {result.stderr}")
     own, child = (int(kib) / 1024 for kib in result.stderr.split("peak-rss")[-1].split())
-    return (wall, own, child) if workers else (wall, own)
+    return wall, own, child
 
 
 def main():
@@ -129,7 +129,7 @@ def main():
     many.mkdir()
     for i in range(1000):
         photo((400 + i % 7 * 50, 300 + i % 5 * 40), seed=i).save(many / f"digit-{i:04d}.jpg", quality=85)
-    wall, rss, worker = run(["--predict", *sorted(many.iterdir()), "--checkpoint-dir", checkpoint_dir], workers=True)
+    wall, rss, worker = run(["--predict", *sorted(many.iterdir()), "--checkpoint-dir", checkpoint_dir])
     print(f"1,000 photos of 0.1-0.2 MP in one --predict call: {wall:.1f} s ({wall / 1000 * 1000:.0f} ms a file "
           f"with the start-up, {prediction.cores()} worker processes), peak RSS {rss:.0f} MiB, "
           f"{worker:.0f} MiB a worker")  # fmt: skip

@@ -8,7 +8,9 @@ def _interrupted_while_starting(kind, value, traceback, _previous=sys.excepthook
     """Ctrl-C while a script's modules are still loading, before `cli.run` handles it: one line,
     not a traceback through scipy's imports (Python still exits as interrupted, status 130)."""
     if issubclass(kind, KeyboardInterrupt):
-        print("error: interrupted (Ctrl-C)", file=sys.stderr)
+        from tutorial_kit.cli import error  # the one-line error printer, loaded only when needed
+
+        error("interrupted (Ctrl-C)")
     else:
         _previous(kind, value, traceback)
 

@@ -319,7 +319,7 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
         area = int(own.sum())
         box = (rows.start, cols.start, rows.stop, cols.stop)
         piece = _Piece(label, box, area, area / own.size, own)
-        piece.why = _not_a_digit(piece, own, ink[rows, cols], border[rows, cols], side, peak, paper_edge, rows, cols)
+        piece.why = _not_a_digit(piece, ink[rows, cols], border[rows, cols], side, peak, paper_edge, rows, cols)
         if (
             piece.why is None
             and piece.size >= 0.5 * side
@@ -464,10 +464,11 @@ class _Outline(NamedTuple):
     corners: int  # its hull's corners, straightened to 3 % of its size: a polygon 3-6, an oval 9 or more
 
 
-def _outline(own: np.ndarray) -> _Outline:
+def _outline(own: np.ndarray, filled: np.ndarray | None = None) -> _Outline:
+    """A piece's outline (`filled`: its holes filled, when already known)."""
     from scipy.spatial import ConvexHull, QhullError  # 0.1 s to import, needed only for large or thick pieces
 
-    filled = _fill_holes(own)
+    filled = _fill_holes(own) if filled is None else filled
     area = int(filled.sum())
     ys, xs = np.nonzero(filled & ~ndimage.binary_erosion(filled))  # its hull is its rim's: fewer points
     points = np.concatenate([np.stack([ys, xs], axis=1) + d for d in ([0, 0], [1, 0], [0, 1], [1, 1])])
@@ -540,8 +541,9 @@ def _face_holes(own: np.ndarray) -> bool:
     return False
 
 
-def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols) -> str | None:
+def _not_a_digit(p: _Piece, ink, border, side, peak, paper_edge, rows, cols) -> str | None:
     """Why a piece is no digit nor part of one (a `REASONS` key), or None; marks a thick bar lying down."""
+    own = p.own
     if p.size < max(3, 0.012 * side):
         return "speck"
     if paper_edge is not None:
@@ -555,7 +557,8 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
         return "edge"  # faint along half a side: a shadow's patch, however ragged its edge
     if p.size > 0.2 * side and (own & border).any() and _soft_sided(own, ink, border):
         return "edge"  # a lit band or a shadow's patch reaching the border: one of its sides fades away
-    outline = functools.cache(lambda: _outline(own))  # measured once, and only when needed
+    filled = functools.cache(lambda: _fill_holes(own))  # each measured once, and only when needed
+    outline = functools.cache(lambda: _outline(own, filled()))
     if p.fill > 0.6 and p.thick > 0.45 * p.size and outline().solidity > 0.9:
         return "dot" if p.size < 0.1 * side else "blob"
     if p.size > 0.3 * side and p.fill > 0.5:
@@ -582,7 +585,7 @@ def _not_a_digit(p: _Piece, own, ink, border, side, peak, paper_edge, rows, cols
             and len(ys) > 0.85 * 12 * math.sqrt(values[0] * values[1])  # fills the rectangle of its length and width
         )
     if p.size > 0.2 * side and p.fill < 0.5:
-        if int(_fill_holes(own).sum()) > 2 * p.area and outline().rectangular > FRAME:  # the area first: cheaper
+        if int(filled().sum()) > 2 * p.area and outline().rectangular > FRAME:  # the area first: cheaper
             return "frame"  # a box round a large hole, at any angle, its corners perhaps rounded
         corner = max(2, round(0.03 * min(p.height, p.width)))
         if all(
