@@ -703,6 +703,19 @@ def test_printed_and_hand_drawn_letters_are_called_letters():
     assert refused_as_letters("notdigit_scrawl") >= 12
 
 
+def test_the_shape_models_command_line_refuses_a_mistyped_flag_without_rebuilding():
+    """`python -m tutorial_kit.digit_shapes --sgns` (or --help) rebuilt the whole shipped model: any
+    argument but exactly --signs meant a full rebuild (30 s), which today moves every strangeness."""
+    from helpers import assert_one_line_error, run_script
+
+    shipped = digit_shapes.MODEL.read_bytes()
+    result = run_script("-m", "tutorial_kit.digit_shapes", "--sgns")
+    assert_one_line_error(result, "unrecognized arguments: --sgns")
+    helped = run_script("-m", "tutorial_kit.digit_shapes", "--help")
+    assert helped.returncode == 0 and "--signs" in helped.stdout and "Saved" not in helped.stdout
+    assert digit_shapes.MODEL.read_bytes() == shipped
+
+
 def test_printed_signs_are_called_signs_in_a_typeface_not_fitted():
     """# & * @ % $ in Pillow's own typeface (Aileron; the signs' autoencoders are fitted to
     matplotlib's fonts): & was read 6 at 99.6 %, $ 8, * 4 — now most are named. Its digits are not."""
