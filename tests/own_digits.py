@@ -351,6 +351,15 @@ def printed(digits, rng):
     return Item(_printed(d, rng), d, "printed", ())
 
 
+def pencil(digits, rng):
+    """A digit in pencil or a pale pen (grey, a third to a half as dark as the paper): a phone photo."""
+    (i,) = digits.pick(rng)
+    grey = rng.uniform(0.4, 0.62)
+    layers = _digit_on_sheet(digits.images[i], rng, ink=(grey, grey, grey + 0.02))
+    image, info = photo(rng, PHOTO_SIZES[rng.integers(len(PHOTO_SIZES))], layers)
+    return Item(image, digits.answer([i]), "pencil", (i,), info)
+
+
 def _photo_item(digits, rng, family, **choices):
     (i,) = digits.pick(rng)
     image, info = photo(rng, PHOTO_SIZES[rng.integers(len(PHOTO_SIZES))], _digit_on_sheet(digits.images[i], rng),
@@ -900,6 +909,7 @@ LATER = {
     "notdigit_noise": notdigit_noise,
     "circled": circled,
     "notdigit_emoji": notdigit_emoji,
+    "pencil": pencil,
 }  # families added later: last, so that no other family's stream changes
 FAMILIES = {**DIGIT_FAMILIES, **NOT_DIGITS, **NUMBERS, **BESIDE, **LATER}
 

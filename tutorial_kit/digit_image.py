@@ -1088,11 +1088,40 @@ def _local_map(plane, window, lower, edge, floor) -> _Map | None:
     peak = float(ndimage.uniform_filter(ink, 3).max())
     if peak < MIN_CONTRAST:
         return None
-    strong = ink > max(MIN_CONTRAST * 0.7, 0.55 * peak)
-    mask = _remove_lines(strong & ~paper_edge)
-    found = _pieces(ink / peak, mask, paper_edge | edge)
+    found, strong, mask = _strokes(ink, peak, paper_edge, edge)
+    desk = np.isin(found.labels, [p.label for p in found.pieces if p.why == "edge"])
+    if desk.any():  # the darkest "ink" was a desk round the sheet: a pencil's strokes, by their own darkness
+        others = float(ndimage.uniform_filter(np.where(_grown(desk, 3) | paper_edge, 0, ink), 3).max())
+        if PALE_FLOOR <= others < DESK_PEAK * peak:
+            paler = _strokes(np.minimum(ink, others), others, paper_edge, edge)  # the desk no darker
+            _faded(paler[0])
+            if any(p.why is None and p.size >= MIN_DIGIT * max(ink.shape) for p in paler[0].pieces):
+                (found, strong, mask), peak = paler, others
     found.scale, found.edge_ink, found.edges = peak, strong & paper_edge & ~mask, paper_edge | edge
     return found
+
+
+DESK_PEAK = 0.8  # the darkest ink off the desk at most this share of the desk's: a pale pen, a pencil
+PALE_FLOOR = 0.25  # and at least this dark (relative to its paper): fainter is the paper's own shading
+
+
+def _strokes(ink, peak, paper_edge, edge) -> tuple[_Map, np.ndarray, np.ndarray]:
+    """The pieces of ink at least about half as dark as `peak` (off the paper's sharp edges), the
+    ink that strong and the mask of the pieces."""
+    strong = ink > max(MIN_CONTRAST * 0.7, 0.55 * peak)
+    mask = _remove_lines(strong & ~paper_edge)
+    return _pieces(ink / peak, mask, paper_edge | edge), strong, mask
+
+
+def _faded(found: _Map) -> None:
+    """Marks "faint" the pieces whose sides only fade (_soft_sided): the shading of paper or desk,
+    no stroke, once a pale pen's ink is measured against itself."""
+    border = np.ones(found.labels.shape, bool)
+    border[1:-1, 1:-1] = False
+    for p in found.pieces:
+        rows, cols = slice(p.box[0], p.box[2]), slice(p.box[1], p.box[3])
+        if p.why is None and min(p.own.shape) > 2 and _soft_sided(p.own, found.ink[rows, cols], border[rows, cols]):
+            p.why = "faint"
 
 
 def _joined_across(m: _Map) -> _Map | None:
@@ -1152,7 +1181,8 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
     if even:  # one paper tone: the paper surrounds the digits, so the ink that covers the border is not ink
         candidates = [(m, r) for m, r in candidates if _border_share(m) < 0.9] or candidates
     if not even or not candidates:  # a photo's local paper too (a smooth vignette looks even, yet splits)
-        local, looked = _local(planes, papers, small, majority, pool, judge)
+        sheet = [m for m in seen if m.light and any(pc.why == "blob" for pc in m.pieces)]
+        local, looked = _local(planes, papers, small, majority, pool, judge, _lit_sheet(sheet[0]) if sheet else None)
         seen += looked
         if local is not None and even and local[0].scale < DARK_INK:
             local[0].faint = True  # even paper with no digit against its tone: only its grain is darker than nearby
@@ -1396,7 +1426,7 @@ def _canvas(plane: np.ndarray) -> tuple[int, int, int, int] | None:
 
 
 def _local(
-    planes, papers, small: int, majority: int, pool: list, judge=None
+    planes, papers, small: int, majority: int, pool: list, judge=None, sheet: np.ndarray | None = None
 ) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
     """The best reading against a photo's local paper, the maps looked at (`papers`: each
     plane's majority paper where already known; every reading made is added to `pool`); its pieces
@@ -1418,6 +1448,8 @@ def _local(
                 darkness = float(np.median(m.ink[np.logical_or.reduce(reading.masks)]))
                 found.append((m, reading, window, plane, lower, edge, darkness, floor))
     pool += [(c[0], c[1]) for c in found]
+    if sheet is not None:  # light "digits" that are part of the lit sheet: a corner of it brighter than the desk
+        found = [c for c in found if not (c[0].light and _on_sheet(c[1], sheet))] or found
     if not found:
         return None, seen
     kept = {id(r) for _, r in _not_paper([(c[0], c[1]) for c in found], pool)}
@@ -1461,6 +1493,20 @@ def _local(
             pool.append(whole)
             return whole, seen + [whole[0]]
     return (m, reading), seen
+
+
+ON_SHEET = 0.9  # a light reading this much of whose ink lies on the lit sheet is a patch of the sheet
+
+
+def _lit_sheet(m: _Map) -> np.ndarray:
+    """The solid light blobs of a map against one paper tone (a sheet lit brighter than the desk
+    round it), their holes (the dark digits written on it) filled."""
+    return _fill_holes(np.isin(m.labels, [p.label for p in m.pieces if p.why == "blob"]))
+
+
+def _on_sheet(r: _Reading, sheet: np.ndarray) -> bool:
+    kept = np.logical_or.reduce(r.masks)
+    return float(sheet[kept].mean()) >= ON_SHEET
 
 
 def _made_whole(plane, window, floor, reading: _Reading, judge=None) -> tuple[_Map, _Reading] | None:
