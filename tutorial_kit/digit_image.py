@@ -301,6 +301,13 @@ def _global_ink(plane: np.ndarray) -> tuple[np.ndarray | None, bool, float, floa
     return np.clip((paper - plane) / (paper - ink), 0.0, 1.0), even, level, (paper - ink) / max(paper, 0.25)
 
 
+def _border_mask(shape: tuple[int, int]) -> np.ndarray:
+    """The picture's outermost pixels."""
+    border = np.zeros(shape, bool)
+    border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
+    return border
+
+
 def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = None) -> _Map:
     """Label the ink and say of each piece whether it may be (part of) a digit."""
     h, w = mask.shape
@@ -308,8 +315,7 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
     labels, count = ndimage.label(mask, structure=np.ones((3, 3), bool))
     if _grain(mask, count):
         return _Map(ink, labels, [], grain=True)
-    border = np.zeros(mask.shape, bool)
-    border[0, :] = border[-1, :] = border[:, 0] = border[:, -1] = True
+    border = _border_mask(mask.shape)
     peak = float(ndimage.uniform_filter(ink, 3).max())
     pieces = []
     for label, (rows, cols) in enumerate(ndimage.find_objects(labels), start=1):
@@ -1116,8 +1122,7 @@ def _strokes(ink, peak, paper_edge, edge) -> tuple[_Map, np.ndarray, np.ndarray]
 def _faded(found: _Map) -> None:
     """Marks "faint" the pieces whose sides only fade (_soft_sided): the shading of paper or desk,
     no stroke, once a pale pen's ink is measured against itself."""
-    border = np.ones(found.labels.shape, bool)
-    border[1:-1, 1:-1] = False
+    border = _border_mask(found.labels.shape)
     for p in found.pieces:
         rows, cols = slice(p.box[0], p.box[2]), slice(p.box[1], p.box[3])
         if p.why is None and min(p.own.shape) > 2 and _soft_sided(p.own, found.ink[rows, cols], border[rows, cols]):
@@ -1181,8 +1186,8 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
     if even:  # one paper tone: the paper surrounds the digits, so the ink that covers the border is not ink
         candidates = [(m, r) for m, r in candidates if _border_share(m) < 0.9] or candidates
     if not even or not candidates:  # a photo's local paper too (a smooth vignette looks even, yet splits)
-        sheet = [m for m in seen if m.light and any(pc.why == "blob" for pc in m.pieces)]
-        local, looked = _local(planes, papers, small, majority, pool, judge, _lit_sheet(sheet[0]) if sheet else None)
+        lit = next((m for m in seen if m.light and any(pc.why == "blob" for pc in m.pieces)), None)
+        local, looked = _local(planes, papers, small, majority, pool, judge, lit)
         seen += looked
         if local is not None and even and local[0].scale < DARK_INK:
             local[0].faint = True  # even paper with no digit against its tone: only its grain is darker than nearby
@@ -1426,10 +1431,11 @@ def _canvas(plane: np.ndarray) -> tuple[int, int, int, int] | None:
 
 
 def _local(
-    planes, papers, small: int, majority: int, pool: list, judge=None, sheet: np.ndarray | None = None
+    planes, papers, small: int, majority: int, pool: list, judge=None, lit: _Map | None = None
 ) -> tuple[tuple[_Map, _Reading] | None, list[_Map]]:
     """The best reading against a photo's local paper, the maps looked at (`papers`: each
-    plane's majority paper where already known; every reading made is added to `pool`); its pieces
+    plane's majority paper where already known; every reading made is added to `pool`; `lit`: the
+    one-tone light map, when it holds a lit sheet); its pieces
     joined across the paper's sharp edges where that makes a digit whole (_whole), or the ink on
     a shadow's edge kept (_unedged_map)."""
     wide = max(round(0.25 * small), min(small, 15))  # a small picture is mostly digit: wider windows
@@ -1448,7 +1454,8 @@ def _local(
                 darkness = float(np.median(m.ink[np.logical_or.reduce(reading.masks)]))
                 found.append((m, reading, window, plane, lower, edge, darkness, floor))
     pool += [(c[0], c[1]) for c in found]
-    if sheet is not None:  # light "digits" that are part of the lit sheet: a corner of it brighter than the desk
+    if lit is not None and any(c[0].light for c in found):  # light "digits" that are part of the lit sheet:
+        sheet = _lit_sheet(lit)  # a corner of it brighter than the desk
         found = [c for c in found if not (c[0].light and _on_sheet(c[1], sheet))] or found
     if not found:
         return None, seen
