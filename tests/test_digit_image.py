@@ -265,7 +265,7 @@ def test_paths_that_are_not_readable_images_say_why(tmp_path):
     (tmp_path / "drawings").mkdir()
     (tmp_path / "dangling.png").symlink_to(tmp_path / "gone.png")
     cases = {
-        "loop.png": "loop of symbolic links",
+        "loop.png": r"loop of symbolic links; give the path of an image \(PNG",
         "pipe.png": "is a pipe, not an image file",
         "dangling.png": "a link to a missing file",
         "drawings": r"is a folder, not an image file; give the images in it \(.*drawings/\*\.png\)",

@@ -41,11 +41,11 @@ _TRANSPOSE = {  # EXIF orientation -> what makes the picture upright (as ImageOp
 def check_file(path: Path, name: str) -> None:
     """Say what is wrong with a path before PIL sees it (files.kind): missing, a folder, a pipe, a
     loop of links, unreadable."""
+    hint = f"give the path of an image ({FORMATS})"
     try:
         found = files.kind(path)
-    except PathError as exc:
-        raise ImageError(str(exc)) from None
-    hint = f"give the path of an image ({FORMATS})"
+    except PathError as exc:  # a loop of links, a folder on the way that may not be searched
+        raise ImageError(f"{exc}; {hint}") from None
     if found in ("missing", "broken link"):
         raise ImageError(f"{name}: {'no such file' if found == 'missing' else 'a link to a missing file'}; {hint}")
     if found != "file":
