@@ -567,8 +567,8 @@ def _not_a_digit(p: _Piece, ink, border, side, peak, paper_edge, rows, cols) -> 
     outline = functools.cache(lambda: _outline(own, filled()))
     if p.fill > 0.6 and p.thick > 0.45 * p.size and outline().solidity > 0.9:
         return "dot" if p.size < 0.1 * side else "blob"
-    if p.size > 0.3 * side and p.fill > 0.5:
-        shape = outline()
+    if p.size > 0.3 * side and (p.fill > 0.5 or p.area < int(filled().sum()) <= 2 * p.area):
+        shape = outline()  # solid, or a wide band round a hole (a sheet round a blob, seen as light ink)
         if p.fill > 0.65 and p.thick > 0.4 * p.size and shape.solidity > 0.85:
             return "blob"  # a sheet of paper, a canvas, a sticky note: a large solid shape, perhaps with a digit in it
         if shape.aspect > 0.35 and (shape.rectangular > FRAME or (shape.solidity > 0.9 and shape.corners <= 6)):
@@ -1217,8 +1217,10 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
                 # the canvas is where the digit is drawn; its scroll bar beside a digit does not make a number
                 return _fuller((full, reading), pool, least=3) + (seen,)
     blobs = [m for m in seen[:1] if not m.light and any(pc.why == "blob" for pc in m.pieces)]
-    if blobs:  # a solid blob of dark: light "digits" beside it are slivers of the paper round it
-        candidates = [c for c in candidates if not (c[0].light and _beside(c[1], blobs[0]))]
+    if blobs:  # a solid blob of dark: light "digits" beside it are slivers of the paper round it, dark
+        candidates = [
+            c for c in candidates if not (_beside(c[1], blobs[0]) if c[0].light else _rim(c[1], blobs[0], dark))
+        ]
     for m, r in candidates:
         m.ringed = m.ringed or _paper_inside(m, r)
     candidates = [(m, r) for m, r in candidates if not m.ringed]
@@ -1227,6 +1229,19 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
     candidates = _not_paper(candidates, pool)
     chosen_map, chosen = _fuller(max(candidates, key=lambda c: _score(c[1])), pool)
     return chosen_map, _completed(chosen, chosen_map.ink, pool, judge), seen
+
+
+RIM = 0.05  # a digit on a blob must be this much darker than the blob (a digit on a sticky note is)
+
+
+def _rim(r: _Reading, blobs: _Map, dark: np.ndarray) -> bool:
+    """Whether a dark reading is the rim of a solid blob it lies on, not a digit written on it: its
+    ink no darker than the blob's (against a local paper, the blob's middle is taken for paper)."""
+    kept = np.logical_or.reduce(r.masks)
+    solid = _solid(blobs)
+    if float(solid[kept].mean()) < ON_SHEET:
+        return False
+    return float(np.median(dark[kept])) > float(np.median(dark[solid & ~kept])) - RIM
 
 
 def _completed(chosen: _Reading, ink: np.ndarray, pool: list[tuple[_Map, _Reading]], judge=None) -> _Reading:
@@ -1455,7 +1470,7 @@ def _local(
                 found.append((m, reading, window, plane, lower, edge, darkness, floor))
     pool += [(c[0], c[1]) for c in found]
     if lit is not None and any(c[0].light for c in found):  # light "digits" that are part of the lit sheet:
-        sheet = _lit_sheet(lit)  # a corner of it brighter than the desk
+        sheet = _solid(lit)  # a corner of it brighter than the desk
         found = [c for c in found if not (c[0].light and _on_sheet(c[1], sheet))] or found
     if not found:
         return None, seen
@@ -1502,12 +1517,14 @@ def _local(
     return (m, reading), seen
 
 
-ON_SHEET = 0.9  # a light reading this much of whose ink lies on the lit sheet is a patch of the sheet
+ON_SHEET = (
+    0.9  # a reading this much of whose ink lies on a solid blob is part of it (a lit sheet's corner, a blot's rim)
+)
 
 
-def _lit_sheet(m: _Map) -> np.ndarray:
-    """The solid light blobs of a map against one paper tone (a sheet lit brighter than the desk
-    round it), their holes (the dark digits written on it) filled."""
+def _solid(m: _Map) -> np.ndarray:
+    """The solid blobs of a map against one paper tone, their holes filled: light, a sheet lit
+    brighter than the desk round it (with the dark digits written on it); dark, a blot."""
     return _fill_holes(np.isin(m.labels, [p.label for p in m.pieces if p.why == "blob"]))
 
 
