@@ -875,6 +875,17 @@ def test_a_large_blob_on_a_sheet_on_a_desk_is_no_digit():
     assert refused >= 20
 
 
+def test_a_blob_is_called_a_blob():
+    """The refusal says what was seen: against a local paper a blob's middle is paper and its rim a
+    "straight line", which was said instead of the blob (9 of 30; a lit sheet is paper, no blob)."""
+    said = []
+    for item in own_digits.generate("notdigit_blob", 30, seed=0, first_index=0):
+        with pytest.raises(NoDigitError) as refusal:
+            digit_image.prepare(item.image)
+        said.append("only a solid blob" in str(refusal.value))
+    assert sum(said) >= 27
+
+
 def test_a_digit_on_paper_darkened_towards_one_side_is_found():
     """A smooth vignette splits into two tones against one paper tone; the local paper finds the digit."""
     ramp = np.linspace(0.95, 0.55, 300)[None, :] * np.ones((400, 1))

@@ -1620,12 +1620,19 @@ REASONS = {
 }
 
 
+RIM_SHARE = 0.6  # a shape smaller than this share of a dark blob (a sliver of its rim) does not describe it
+
+
 def _nothing_found(maps: list[_Map], name: str, picture: Image.Image | None = None, animated=False) -> NoDigitError:
     """The refusal that says what was seen, when no map holds a digit (`picture`: as looked at;
     `animated`: only the first of its frames was looked at)."""
     seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint") or p.lying]
-    shapes = [p for p in seen if p.why != "edge"]  # a line, a dot, a frame or a blob before the background
-    shapes = [p for p in shapes if p.why != "blob"] or shapes  # a frame's inside, the sheet a line is on
+    sheets = {id(p) for m in maps if m.light for p in m.pieces if p.why == "blob"}  # paper lit, not a mark
+    shapes = [p for p in seen if p.why != "edge" and id(p) not in sheets]  # before the background
+    blob = max((p.size for p in shapes if p.why == "blob"), default=0)
+    shapes = [  # a frame's inside, the sheet a line is on: the blob is paper; not a sliver of a blob's rim
+        p for p in shapes if p.why != "blob" and p.size >= RIM_SHARE * blob
+    ] or shapes
     if any(m.grain for m in maps):
         what = REASONS["grain"]
     elif any(m.ringed for m in maps):
