@@ -571,7 +571,7 @@ def _not_a_digit(p: _Piece, ink, border, side, peak, paper_edge, rows, cols) -> 
         shape = outline()  # solid, or a wide band round a hole (a sheet round a blob, seen as light ink)
         if p.fill > 0.65 and p.thick > 0.4 * p.size and shape.solidity > 0.85:
             return "blob"  # a sheet of paper, a canvas, a sticky note: a large solid shape, perhaps with a digit in it
-        if shape.aspect > 0.35 and (shape.rectangular > FRAME or (shape.solidity > 0.9 and shape.corners <= 6)):
+        if _straight_sided(shape):
             return "blob"  # straight-sided: a sheet, a sticky note, a shadow's patch, perhaps with a digit in it
     if p.size > 0.2 * side and p.fill > 0.6 and outline().solidity > HOLED_SOLIDITY and _face_holes(own):
         return "holed"  # a filled round shape with a face's eyes and mouth for holes (a digit has two at most)
@@ -1185,8 +1185,8 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
         even = not edge.any() and np.ptp(lower) == 0
     if even:  # one paper tone: the paper surrounds the digits, so the ink that covers the border is not ink
         candidates = [(m, r) for m, r in candidates if _border_share(m) < 0.9] or candidates
+    lit = next((m for m in seen if m.light and any(pc.why == "blob" for pc in m.pieces)), None)
     if not even or not candidates:  # a photo's local paper too (a smooth vignette looks even, yet splits)
-        lit = next((m for m in seen if m.light and any(pc.why == "blob" for pc in m.pieces)), None)
         local, looked = _local(planes, papers, small, majority, pool, judge, lit)
         seen += looked
         if local is not None and even and local[0].scale < DARK_INK:
@@ -1221,6 +1221,10 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
         candidates = [
             c for c in candidates if not (_beside(c[1], blobs[0]) if c[0].light else _rim(c[1], blobs[0], dark))
         ]
+    desk = any(p.why == "edge" for m in seen[:1] if not m.light for p in m.pieces)
+    sheet = lit is not None and any(p.why == "blob" and _straight_sided(_outline(p.own)) for p in lit.pieces)
+    if desk and sheet:  # a sheet lit brighter than the desk round it: light "ink" is the sheet or the desk's sheen
+        candidates = [c for c in candidates if not c[0].light]
     for m, r in candidates:
         m.ringed = m.ringed or _paper_inside(m, r)
     candidates = [(m, r) for m, r in candidates if not m.ringed]
@@ -1517,9 +1521,7 @@ def _local(
     return (m, reading), seen
 
 
-ON_SHEET = (
-    0.9  # a reading this much of whose ink lies on a solid blob is part of it (a lit sheet's corner, a blot's rim)
-)
+ON_SHEET = 0.9  # a reading this much of whose ink lies on a solid blob is part of it (a lit corner, a blot's rim)
 
 
 def _solid(m: _Map) -> np.ndarray:
@@ -1545,6 +1547,11 @@ def _left_out(m: _Map, edge: np.ndarray) -> bool:
     """Whether dark ink was left out on a sharp edge of the paper: a shadow's (`edge`: the majority
     paper's, or a straight one where the paper looked even; a blurry scan's halo is no ink)."""
     return not m.light and (edge.any() or _straight_edge(m.edges)) and m.edge_ink.any()
+
+
+def _straight_sided(shape: _Outline) -> bool:
+    """A sheet's outline, a sticky note's, a shadow's patch: a rectangle at any angle, or a polygon of few corners."""
+    return shape.aspect > 0.35 and (shape.rectangular > FRAME or (shape.solidity > 0.9 and shape.corners <= 6))
 
 
 def _straight_edge(edges: np.ndarray) -> bool:
