@@ -545,11 +545,11 @@ def notdigit_frame(digits, rng):
     return _on_canvas_or_photo(rng, lambda size: _shape_alpha(size, paint), "notdigit_frame")
 
 
-def notdigit_blob(digits, rng):
-    """A solid, irregular blob of ink (a filled-in shape, a stain)."""
+def blob_alpha(rng, scale=(0.12, 0.35), aspect=(0.6, 1.6)):
+    """alpha_for(size) of a solid, irregular blob `scale` of the shorter side in radius, stretched by `aspect`."""
     radii = 1 + 0.25 * np.cumsum(rng.normal(0, 0.3, 24))
     radii = np.clip(radii - np.linspace(0, radii[-1] - radii[0], 24), 0.5, 1.6)
-    scale, aspect = rng.uniform(0.12, 0.35), rng.uniform(0.6, 1.6)
+    scale, aspect = rng.uniform(*scale), rng.uniform(*aspect)
 
     def paint(draw, w, h):
         t = np.linspace(0, 2 * np.pi, 24, endpoint=False)
@@ -557,7 +557,12 @@ def notdigit_blob(digits, rng):
         draw.polygon([(w / 2 + x, h / 2 + y) for x, y in zip(r * np.cos(t) * aspect, r * np.sin(t), strict=True)],
                      fill=255)  # fmt: skip
 
-    return _on_canvas_or_photo(rng, lambda size: ndimage.gaussian_filter(_shape_alpha(size, paint), 2), "notdigit_blob")
+    return lambda size: ndimage.gaussian_filter(_shape_alpha(size, paint), 2)
+
+
+def notdigit_blob(digits, rng):
+    """A solid, irregular blob of ink (a filled-in shape, a stain)."""
+    return _on_canvas_or_photo(rng, blob_alpha(rng), "notdigit_blob")
 
 
 def notdigit_letter(digits, rng):
