@@ -1627,6 +1627,7 @@ REASONS = {
 }
 
 
+SHORT_LINE = 0.13  # a line shorter than this share of the picture is a sliver (a sheet's edge), not a drawn line
 RIM_SHARE = 0.6  # a shape smaller than this share of a dark blob (a sliver of its rim) does not describe it
 
 
@@ -1636,6 +1637,8 @@ def _nothing_found(maps: list[_Map], name: str, picture: Image.Image | None = No
     seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint") or p.lying]
     sheets = {id(p) for m in maps if m.light for p in m.pieces if p.why == "blob"}  # paper lit, not a mark
     shapes = [p for p in seen if p.why != "edge" and id(p) not in sheets]  # before the background
+    side = max(maps[0].labels.shape) if maps else 0
+    shapes = [p for p in shapes if not (p.why == "line" and p.size < SHORT_LINE * side)]  # a sheet's edge, a sliver
     blob = max((p.size for p in shapes if p.why == "blob"), default=0)
     shapes = [  # a frame's inside, the sheet a line is on: the blob is paper; not a sliver of a blob's rim
         p for p in shapes if p.why != "blob" and p.size >= RIM_SHARE * blob
