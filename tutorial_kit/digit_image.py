@@ -1218,12 +1218,11 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
                 return _fuller((full, reading), pool, least=3) + (seen,)
     blobs = [m for m in seen[:1] if not m.light and any(pc.why == "blob" for pc in m.pieces)]
     if blobs:  # a solid blob of dark: light "digits" beside it are slivers of the paper round it, dark
-        candidates = [
-            c for c in candidates if not (_beside(c[1], blobs[0]) if c[0].light else _rim(c[1], blobs[0], dark))
-        ]
+        solid = _solid(blobs[0])  # ones on it may be its rim
+        candidates = [c for c in candidates if not (_beside(c[1], blobs[0]) if c[0].light else _rim(c[1], solid, dark))]
     desk = any(p.why == "edge" for m in seen[:1] if not m.light for p in m.pieces)
-    sheet = lit is not None and any(p.why == "blob" and _straight_sided(_outline(p.own)) for p in lit.pieces)
-    if desk and sheet:  # a sheet lit brighter than the desk round it: light "ink" is the sheet or the desk's sheen
+    if desk and lit is not None and any(p.why == "blob" and _straight_sided(_outline(p.own)) for p in lit.pieces):
+        # a sheet lit brighter than the desk round it: light "ink" is the sheet or the desk's sheen
         candidates = [c for c in candidates if not c[0].light]
     for m, r in candidates:
         m.ringed = m.ringed or _paper_inside(m, r)
@@ -1238,11 +1237,11 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
 RIM = 0.05  # a digit on a blob must be this much darker than the blob (a digit on a sticky note is)
 
 
-def _rim(r: _Reading, blobs: _Map, dark: np.ndarray) -> bool:
-    """Whether a dark reading is the rim of a solid blob it lies on, not a digit written on it: its
-    ink no darker than the blob's (against a local paper, the blob's middle is taken for paper)."""
+def _rim(r: _Reading, solid: np.ndarray, dark: np.ndarray) -> bool:
+    """Whether a dark reading is the rim of a solid blob (`solid`, _solid's) it lies on, not a digit
+    written on it: its ink no darker than the blob's (against a local paper, the blob's middle is
+    taken for paper)."""
     kept = np.logical_or.reduce(r.masks)
-    solid = _solid(blobs)
     if float(solid[kept].mean()) < ON_SHEET:
         return False
     return float(np.median(dark[kept])) > float(np.median(dark[solid & ~kept])) - RIM
