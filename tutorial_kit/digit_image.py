@@ -217,6 +217,16 @@ class _Piece:
         of its box. Measured when first needed: most pieces of a photo are said no digit without it."""
         return ndimage.distance_transform_edt(np.pad(self.own, 1))[1:-1, 1:-1]
 
+    @functools.cached_property
+    def filled(self) -> np.ndarray:
+        """Its pixels, holes filled: measured when first needed."""
+        return _fill_holes(self.own)
+
+    @functools.cached_property
+    def outline(self) -> _Outline:
+        """Its outline (holes filled): measured when first needed, once."""
+        return _outline(self.own, self.filled)
+
     @property
     def thick(self) -> float:
         """Its thickest stroke's width."""
@@ -563,17 +573,15 @@ def _not_a_digit(p: _Piece, ink, border, side, peak, paper_edge, rows, cols) -> 
         return "edge"  # faint along half a side: a shadow's patch, however ragged its edge
     if p.size > 0.2 * side and (own & border).any() and _soft_sided(own, ink, border):
         return "edge"  # a lit band or a shadow's patch reaching the border: one of its sides fades away
-    filled = functools.cache(lambda: _fill_holes(own))  # each measured once, and only when needed
-    outline = functools.cache(lambda: _outline(own, filled()))
-    if p.fill > 0.6 and p.thick > 0.45 * p.size and outline().solidity > 0.9:
+    if p.fill > 0.6 and p.thick > 0.45 * p.size and p.outline.solidity > 0.9:
         return "dot" if p.size < 0.1 * side else "blob"
-    if p.size > 0.3 * side and (p.fill > 0.5 or p.area < int(filled().sum()) <= 2 * p.area):
-        shape = outline()  # solid, or a wide band round a hole (a sheet round a blob, seen as light ink)
+    if p.size > 0.3 * side and (p.fill > 0.5 or p.area < int(p.filled.sum()) <= 2 * p.area):
+        shape = p.outline  # solid, or a wide band round a hole (a sheet round a blob, seen as light ink)
         if p.fill > 0.65 and p.thick > 0.4 * p.size and shape.solidity > 0.85:
             return "blob"  # a sheet of paper, a canvas, a sticky note: a large solid shape, perhaps with a digit in it
         if _straight_sided(shape):
             return "blob"  # straight-sided: a sheet, a sticky note, a shadow's patch, perhaps with a digit in it
-    if p.size > 0.2 * side and p.fill > 0.6 and outline().solidity > HOLED_SOLIDITY and _face_holes(own):
+    if p.size > 0.2 * side and p.fill > 0.6 and p.outline.solidity > HOLED_SOLIDITY and _face_holes(own):
         return "holed"  # a filled round shape with a face's eyes and mouth for holes (a digit has two at most)
     ys, xs = np.nonzero(own)
     if len(ys) >= 3:
@@ -591,7 +599,7 @@ def _not_a_digit(p: _Piece, ink, border, side, peak, paper_edge, rows, cols) -> 
             and len(ys) > 0.85 * 12 * math.sqrt(values[0] * values[1])  # fills the rectangle of its length and width
         )
     if p.size > 0.2 * side and p.fill < 0.5:
-        if int(filled().sum()) > 2 * p.area and outline().rectangular > FRAME:  # the area first: cheaper
+        if int(p.filled.sum()) > 2 * p.area and p.outline.rectangular > FRAME:  # the area first: cheaper
             return "frame"  # a box round a large hole, at any angle, its corners perhaps rounded
         corner = max(2, round(0.03 * min(p.height, p.width)))
         if all(
@@ -1095,8 +1103,9 @@ def _local_map(plane, window, lower, edge, floor) -> _Map | None:
     if peak < MIN_CONTRAST:
         return None
     found, strong, mask = _strokes(ink, peak, paper_edge, edge)
-    desk = np.isin(found.labels, [p.label for p in found.pieces if p.why == "edge"])
-    if desk.any():  # the darkest "ink" was a desk round the sheet: a pencil's strokes, by their own darkness
+    desks = [p.label for p in found.pieces if p.why == "edge"]
+    if desks:  # the darkest "ink" was a desk round the sheet: a pencil's strokes, by their own darkness
+        desk = np.isin(found.labels, desks)
         others = float(ndimage.uniform_filter(np.where(_grown(desk, 3) | paper_edge, 0, ink), 3).max())
         if PALE_FLOOR <= others < DESK_PEAK * peak:
             paler = _strokes(np.minimum(ink, others), others, paper_edge, edge)  # the desk no darker
@@ -1221,7 +1230,7 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
         solid = _solid(blobs[0])  # ones on it may be its rim
         candidates = [c for c in candidates if not (_beside(c[1], blobs[0]) if c[0].light else _rim(c[1], solid, dark))]
     desk = any(p.why == "edge" for m in seen[:1] if not m.light for p in m.pieces)
-    if desk and lit is not None and any(p.why == "blob" and _straight_sided(_outline(p.own)) for p in lit.pieces):
+    if desk and lit is not None and any(p.why == "blob" and _straight_sided(p.outline) for p in lit.pieces):
         # a sheet lit brighter than the desk round it: light "ink" is the sheet or the desk's sheen
         candidates = [c for c in candidates if not c[0].light]
     for m, r in candidates:
@@ -1241,9 +1250,9 @@ def _rim(r: _Reading, solid: np.ndarray, dark: np.ndarray) -> bool:
     """Whether a dark reading is the rim of a solid blob (`solid`, _solid's) it lies on, not a digit
     written on it: its ink no darker than the blob's (against a local paper, the blob's middle is
     taken for paper)."""
-    kept = np.logical_or.reduce(r.masks)
-    if float(solid[kept].mean()) < ON_SHEET:
+    if not _on_sheet(r, solid):
         return False
+    kept = np.logical_or.reduce(r.masks)
     return float(np.median(dark[kept])) > float(np.median(dark[solid & ~kept])) - RIM
 
 
