@@ -207,6 +207,21 @@ def test_dry_run_help_says_what_it_writes():
     assert help_of(dry_run_help="20 epochs") == "20 epochs"
 
 
+def test_a_file_named_like_a_flag_is_said_how_to_give(tmp_path, monkeypatch, capsys):
+    """`--predict -5.png` takes the file for a flag: argparse said only "expected at least one
+    argument", which names neither the file nor the fix."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-5.png").write_bytes(b"")
+    parser = cli.ArgumentParser()
+    parser.add_argument("--predict", nargs="+")
+    with pytest.raises(SystemExit) as exit_:
+        parser.parse_args(["--predict", "-5.png"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "-5.png is a file: give it as ./-5.png" in err
+    assert parser.parse_args(["--predict", "./-5.png"]).predict == ["./-5.png"]
+
+
 def test_the_parser_records_which_flags_were_given():
     p = cli.ArgumentParser()
     p.add_argument("--iterations", type=cli.positive_int, default=1000)

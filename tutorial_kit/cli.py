@@ -142,11 +142,16 @@ class ArgumentParser(argparse.ArgumentParser):
             self.register("action", name, _recorded(self._registry_get("action", name)))
 
     def parse_known_args(self, args=None, namespace=None):
+        self._words = list(sys.argv[1:] if args is None else args)
         namespace, extras = super().parse_known_args(args, namespace)
         namespace.given = list(getattr(namespace, "given", []))
         return namespace, extras
 
     def error(self, message):
+        """A file named like a flag (-5.png) is taken for one: the error says how to give it."""
+        dashed = [w for w in getattr(self, "_words", []) if w.startswith("-") and len(w) > 1 and os.path.lexists(w)]
+        if dashed:
+            message += f"; {dashed[0]} is a file: give it as ./{dashed[0]}"
         self.exit(2, f"error: {message} (see --help)\n")
 
 
