@@ -293,7 +293,9 @@ def main(argv=None):
         sure = prediction.sureness(model, args.data_dir)  # how sure of an odd hand: as of MNIST's digits
     finally:
         model.close()
-    return prediction.report_all(images, probabilities, args.predict is None, len(args.predict or [TEST_IMAGE]), sure)
+    return prediction.report_all(
+        images, probabilities, args.predict is None, len(args.predict or [TEST_IMAGE]), sure, not args.as_published
+    )
 
 
 if __name__ == "__main__":

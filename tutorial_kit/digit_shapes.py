@@ -30,6 +30,7 @@ SIGNS = "#&*@%$"  # printed signs a learner tries (& was read 6 at 99.6 %, * 4, 
 LETTER_COMPONENTS = 6
 PER_LETTER = 60
 LETTER = 0.8  # a letter that rebuilds a picture with at most this share of the best digit's error: a letter
+SHAPE_WEIGHT = 6.0  # what a digit's rebuild error (over the threshold) costs in log-probability (weighed)
 
 
 def _as_drawn(x28: np.ndarray) -> np.ndarray:
@@ -132,6 +133,18 @@ def errors(images: np.ndarray) -> np.ndarray:
 def strangeness(images: np.ndarray) -> np.ndarray:
     """(n,): the best rebuild's error over the threshold: ≤ 1 looks like a digit (99 % of MNIST's)."""
     return errors(images).min(axis=1) / float(_model()["threshold"])
+
+
+def weighed(probabilities: np.ndarray, images: np.ndarray) -> np.ndarray:
+    """The network's probabilities weighed with how well each digit's autoencoder rebuilds the
+    28×28: p · exp(−SHAPE_WEIGHT · error / threshold), normalised. The MLP reads a printed 9 with a
+    curled tail 4 at 99 % (serif, STIX, Computer Modern; MNIST's 9s have straight stems), a bold 4 9;
+    the 9's and 4's shapes are not in doubt. Measured (digits prepared as `--predict` prepares them):
+    printed digits, the font family left out of the fit, 0.943 -> 0.967 (10,000 iterations) and
+    0.857 -> 0.967 (1,000); MNIST test digits 0.964 -> 0.968 and 0.916 -> 0.932."""
+    log = np.log(np.clip(probabilities, 1e-12, 1.0)) - SHAPE_WEIGHT * errors(images) / float(_model()["threshold"])
+    weights = np.exp(log - log.max(axis=1, keepdims=True))
+    return weights / weights.sum(axis=1, keepdims=True)
 
 
 def letters(images: np.ndarray) -> list[str | None]:

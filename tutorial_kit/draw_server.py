@@ -49,6 +49,9 @@ def answer(model, body: bytes) -> dict:
     refused = digit_image.refusal(prepared, probabilities, **model.sure)
     if refused:
         raise NoDigitError(f"the drawing: {refused}")
+    probabilities, shape_notes = prediction.reading(
+        probabilities, np.reshape(prepared.images, (-1, 784)), not model.saved.arch["as_published"]
+    )
     digits = [
         {
             "digit": int(np.argmax(p)),
@@ -62,7 +65,7 @@ def answer(model, body: bytes) -> dict:
         "number": "".join(str(d["digit"]) for d in digits),
         "digits": digits,
         "size": list(prepared.picture.size),  # the boxes are in this picture's pixels
-        "notes": prepared.notes,
+        "notes": list(prepared.notes) + shape_notes,
         **{key: digits[0][key] for key in ("digit", "probabilities", "input")},  # the first digit
     }
 

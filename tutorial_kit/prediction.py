@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tutorial_kit import digit_image, input_data
+from tutorial_kit import digit_image, digit_shapes, input_data
 from tutorial_kit.cli import error
 from tutorial_kit.errors import ImageError, NoDigitError, UsageError
 from tutorial_kit.files import display_path
@@ -207,15 +207,33 @@ def say_model(model, training_flags: list[str] = ()) -> None:
         print(note)
 
 
-def report_all(prepared: list[tuple], probabilities: np.ndarray, test_image: bool, asked: int, sure: dict) -> int:
+def report_all(
+    prepared: list[tuple], probabilities: np.ndarray, test_image: bool, asked: int, sure: dict, weigh: bool = True
+) -> int:
     """A line per image (the article's `Prediction for test image:` by default); exit status 2 if a
-    file could not be used or held no digit. `sure`: the network's sureness."""
+    file could not be used or held no digit. `sure`: the network's sureness; `weigh`: read with the
+    digits' shapes too (reading)."""
     read = 0
     for path, item, show_path in prepared:
         count = len(item.images)
-        read += report("test image" if test_image else path, item, probabilities[:count], show_path, sure)
+        read += report("test image" if test_image else path, item, probabilities[:count], show_path, sure, weigh)
         probabilities = probabilities[count:]
     return 2 if read < asked else 0
+
+
+def reading(probabilities: np.ndarray, images: np.ndarray, weigh: bool = True) -> tuple[np.ndarray, list[str]]:
+    """The probabilities an answer gives: the network's weighed with each digit's shape
+    (digit_shapes.weighed; not for the article's network, `weigh` False), and a note when the
+    network alone reads otherwise."""
+    if not weigh:
+        return probabilities, []
+    weighed = digit_shapes.weighed(probabilities, images)
+    if np.array_equal(weighed.argmax(axis=1), probabilities.argmax(axis=1)):
+        return weighed, []
+    alone = "".join(str(int(d)) for d in probabilities.argmax(axis=1))
+    if len(probabilities) == 1:
+        return weighed, [f"by its shape; the network alone reads {alone} ({probabilities[0].max():.1%})"]
+    return weighed, [f"by their shapes; the network alone reads {alone}"]
 
 
 def answer(probabilities: np.ndarray) -> str:
@@ -236,18 +254,19 @@ def number(probabilities: np.ndarray) -> str:
     return "".join(str(int(np.argmax(p))) for p in probabilities) + f" ({', '.join(parts)})"
 
 
-def report(name: str, item, probabilities: np.ndarray, show_path: Path | None, sure: dict) -> bool:
+def report(name: str, item, probabilities: np.ndarray, show_path: Path | None, sure: dict, weigh: bool = True) -> bool:
     """The prediction line for one image (or an error line when it holds no digit), and what
-    --show-input saved; whether it was read."""
+    --show-input saved; whether it was read. `probabilities`: the network's (refusal weighs them
+    alone), read with the digits' shapes when `weigh` (reading)."""
     refused = digit_image.refusal(item, probabilities, **sure)
     if refused:
         error(f"{display_path(name) if isinstance(name, Path) else name}: {refused}")
     else:
-        line = (
-            f"Prediction for {name}: {answer(probabilities[0]) if len(probabilities) == 1 else number(probabilities)}"
-        )
-        if item.notes:
-            line += f" [{'; '.join(item.notes)}]"
+        read, shape_notes = reading(probabilities, np.reshape(item.images, (-1, 784)), weigh)
+        line = f"Prediction for {name}: {answer(read[0]) if len(read) == 1 else number(read)}"
+        notes = list(item.notes) + shape_notes
+        if notes:
+            line += f" [{'; '.join(notes)}]"
         print(line)
     if show_path is not None:
         digit_image.save_input(item.images[0] if len(item.images) == 1 else item.images, show_path)
