@@ -259,6 +259,7 @@ class _Map:
     grain: bool = False  # grain or noise all over the picture, no pieces (_grain)
     faint: bool = False  # digits read here were too faint to tell from the grain of even paper (DARK_INK)
     ringed: bool = False  # a reading here was only the paper inside a drawn ring (_paper_inside)
+    grainy: bool = False  # a reading here stood out no more than the grain of the ground round it (_stands_out)
 
 
 def _grown(mask: np.ndarray, times: int) -> np.ndarray:
@@ -1234,6 +1235,9 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
         # a sheet lit brighter than the desk round it: light "ink" is the sheet or the desk's sheen
         candidates = [c for c in candidates if not c[0].light]
     for m, r in candidates:
+        m.grainy = m.grainy or not _stands_out(r, planes[m.light])
+    candidates = [(m, r) for m, r in candidates if not m.grainy]
+    for m, r in candidates:
         m.ringed = m.ringed or _paper_inside(m, r)
     candidates = [(m, r) for m, r in candidates if not m.ringed]
     if not candidates:
@@ -1241,6 +1245,29 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
     candidates = _not_paper(candidates, pool)
     chosen_map, chosen = _fuller(max(candidates, key=lambda c: _score(c[1])), pool)
     return chosen_map, _completed(chosen, chosen_map.ink, pool, judge), seen
+
+
+GRAIN_DEPTH = 8.0  # ink stands out from the ground round it at least this many times that ground's grain
+GRAIN_RING = (3, 10)  # the ground round a reading: from 3 to 10 pixels beyond its ink
+
+
+def _stands_out(r: _Reading, plane: np.ndarray) -> bool:
+    """Whether a reading's ink differs from the ground round it (its median) by at least GRAIN_DEPTH
+    times that ground's grain (its fine detail's spread: the plane less its blur, robustly). A clump
+    of a mottled desk's or a wood grain's texture beside a blank sheet was read 1, 4 or 8 at 90-99 %:
+    it is 4-7 times its grain; ink (pencil included) 10 times or more, a drawing's far more."""
+    kept = np.logical_or.reduce(r.masks)
+    rows, cols = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
+    margin = GRAIN_RING[1] + 10  # the blur (2 pixels, to 8) reaches no pixel of the ring from outside
+    y0, x0 = max(0, rows[0] - margin), max(0, cols[0] - margin)
+    y1, x1 = rows[-1] + margin + 1, cols[-1] + margin + 1
+    kept, plane = kept[y0:y1, x0:x1], plane[y0:y1, x0:x1]
+    ring = _grown(kept, GRAIN_RING[1]) & ~_grown(kept, GRAIN_RING[0])
+    if not ring.any():
+        return True
+    fine = (plane - ndimage.gaussian_filter(plane, 2))[ring]
+    grain = 1.4826 * float(np.median(np.abs(fine - np.median(fine))))
+    return abs(float(np.median(plane[ring])) - float(np.median(plane[kept]))) >= GRAIN_DEPTH * grain
 
 
 RIM = 0.05  # a digit on a blob must be this much darker than the blob (a digit on a sticky note is)
@@ -1642,7 +1669,8 @@ RIM_SHARE = 0.6  # a shape smaller than this share of a dark blob (a sliver of i
 def _nothing_found(maps: list[_Map], name: str, picture: Image.Image | None = None, animated=False) -> NoDigitError:
     """The refusal that says what was seen, when no map holds a digit (`picture`: as looked at;
     `animated`: only the first of its frames was looked at)."""
-    seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint") or p.lying]
+    grainy = any(m.grainy for m in maps)  # then a bar lying down is a clump of that grain, no line
+    seen = [p for m in maps for p in m.pieces if p.why not in (None, "speck", "faint") or p.lying and not grainy]
     sheets = {id(p) for m in maps if m.light for p in m.pieces if p.why == "blob"}  # paper lit, not a mark
     shapes = [p for p in seen if p.why != "edge" and id(p) not in sheets]  # before the background
     side = max(maps[0].labels.shape) if maps else 0
