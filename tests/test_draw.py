@@ -58,6 +58,8 @@ def test_a_drawing_gets_its_digit_probabilities_and_the_input_the_network_saw(se
     assert answer["digit"] == 7
     p = np.array(answer["probabilities"])
     assert p.shape == (10,) and abs(p.sum() - 1) < 1e-3 and p.argmax() == 7
+    alone = np.array(answer["digits"][0]["network"])  # the network's own, before the shape is weighed in
+    assert alone.shape == (10,) and abs(alone.sum() - 1) < 1e-3 and alone.argmax() == 7
     seen = np.array(answer["input"])
     assert seen.shape == (28, 28) and seen.min() >= 0 and seen.max() == pytest.approx(1, abs=1e-3)
     path = tmp_path / "seven.png"

@@ -84,7 +84,7 @@ def test_a_digit_the_network_misreads_but_whose_shape_is_clear_is_read_by_its_sh
     nine, network = printed("9", "cmr10.ttf"), probabilities(d8=0.68, d9=0.2)[None]
     weighed, notes = prediction.reading(network, nine)
     assert weighed[0].argmax() == 9 and weighed[0].sum() == pytest.approx(1)
-    assert notes == ["by its shape; the network alone reads 8 (68.0%)"]
+    assert notes == ["confidence with its shape weighed in; the network alone reads 8 (68.0%)"]
     item = SimpleNamespace(images=nine.reshape(1, 28, 28), notes=[], strangeness=np.array([0.3]))
     assert prediction.report("nine.png", item, network, None, {})
     line = capsys.readouterr().out

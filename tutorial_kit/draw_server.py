@@ -43,23 +43,25 @@ def prepare_drawing(body: bytes, network=None):
 
 def answer(model, body: bytes) -> dict:
     """The JSON answer to one PNG drawing: the number read (one digit or more, left to right) and,
-    for each digit, its ten probabilities, the 28×28 the network saw and its box in the drawing."""
+    for each digit, its ten probabilities (its shape weighed in, prediction.reading; "network": the
+    network's own), the 28×28 the network saw and its box in the drawing."""
     prepared = prepare_drawing(body, prediction.judge(model))
     probabilities = model.probabilities(prepared.images)  # every digit in one run of the network
     refused = digit_image.refusal(prepared, probabilities, **model.sure)
     if refused:
         raise NoDigitError(f"the drawing: {refused}")
-    probabilities, shape_notes = prediction.reading(
+    weighed, shape_notes = prediction.reading(
         probabilities, np.reshape(prepared.images, (-1, 784)), not model.saved.arch["as_published"]
     )
     digits = [
         {
             "digit": int(np.argmax(p)),
-            "probabilities": [round(float(x), 6) for x in p],
+            "probabilities": [round(float(x), 6) for x in p],  # with the digit's shape weighed in
+            "network": [round(float(x), 6) for x in alone],  # the network's own
             "input": np.round(np.asarray(image, dtype=np.float64).reshape(28, 28), 4).tolist(),
             "box": list(box),
         }
-        for p, image, box in zip(probabilities, prepared.images, prepared.boxes, strict=True)
+        for p, alone, image, box in zip(weighed, probabilities, prepared.images, prepared.boxes, strict=True)
     ]
     return {
         "number": "".join(str(d["digit"]) for d in digits),

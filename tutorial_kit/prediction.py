@@ -232,8 +232,10 @@ def reading(probabilities: np.ndarray, images: np.ndarray, weigh: bool = True) -
         return weighed, []
     alone = "".join(str(int(d)) for d in probabilities.argmax(axis=1))
     if len(probabilities) == 1:
-        return weighed, [f"by its shape; the network alone reads {alone} ({probabilities[0].max():.1%})"]
-    return weighed, [f"by their shapes; the network alone reads {alone}"]
+        return weighed, [
+            f"confidence with its shape weighed in; the network alone reads {alone} ({probabilities[0].max():.1%})"
+        ]
+    return weighed, [f"confidences with their shapes weighed in; the network alone reads {alone}"]
 
 
 def answer(probabilities: np.ndarray) -> str:
