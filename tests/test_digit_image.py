@@ -251,6 +251,20 @@ def test_contact_sheet_shows_picture_box_ink_and_input(tmp_path):
     assert prepared.kept[y0:y1, x0:x1].sum() == prepared.kept.sum()  # the box holds all the ink kept
 
 
+def test_contact_sheet_captions_of_a_narrow_picture_do_not_run_into_each_other(tmp_path):
+    """A tall, narrow picture (a tight crop) makes a narrow first panel: its caption ("the picture,
+    digit boxed") ran into the next one's; each panel now takes at least its caption's width."""
+    narrow = draw_digit(TWO, (280, 280)).crop((80, 0, 200, 280))
+    prepared = digit_image.prepare(narrow)
+    sheet = np.asarray(Image.open(digit_image.save_contact_sheet(prepared, tmp_path / "sheet.png")).convert("L"))
+    font = digit_image._caption_font()
+    first = font.getlength("the picture, digit boxed")
+    picture_width = round(narrow.width * digit_image.SHEET_HEIGHT / narrow.height)
+    assert first > picture_width  # the caption is wider than its panel
+    gap = 8
+    assert (sheet[:20, gap + round(first) : gap + round(first) + gap] > 200).all()  # white after the first caption
+
+
 def test_float_tiff_with_values_from_0_to_1(reference, tmp_path):
     grey = np.asarray(draw_digit(TWO, (280, 280)).convert("L"), np.float32) / 255.0
     Image.fromarray(grey, mode="F").save(tmp_path / "float.tif")

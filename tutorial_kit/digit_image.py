@@ -319,6 +319,9 @@ def _border_mask(shape: tuple[int, int]) -> np.ndarray:
     return border
 
 
+HOLED_BLOB = 1.1  # a large solid piece whose holes are this share of its ink or more is no blob (a bold 9)
+
+
 def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = None) -> _Map:
     """Label the ink and say of each piece whether it may be (part of) a digit."""
     h, w = mask.shape
@@ -343,7 +346,10 @@ def _pieces(ink: np.ndarray, mask: np.ndarray, paper_edge: np.ndarray | None = N
             and piece.fill > 0.45  # strokes cover less of their box
             and not _one_pen(piece.depth)
         ):
-            piece.why = "edge" if _inside(piece, mask.shape) < 1 else "blob"  # a patch of desk, paper or shadow
+            if _inside(piece, mask.shape) < 1:
+                piece.why = "edge"  # a patch of desk, paper or shadow
+            elif piece.filled.sum() < HOLED_BLOB * piece.area:  # a bold 9's or 8's loops are no blob's
+                piece.why = "blob"
         pieces.append(piece)
     for why in ("edge", "blob"):  # a sliver of the desk, a window or a blob, cut off by the threshold, is theirs
         big = [p.label for p in pieces if p.why == why]
@@ -1929,16 +1935,15 @@ def save_contact_sheet(prepared: Prepared, path: Path | str) -> Path:
 def _save_sheet(panels: list[tuple[Image.Image, str]], path: Path | str) -> Path:
     """The panels side by side, each under its caption, saved as a PNG (whole or not at all)."""
     gap, caption = 8, 22
-    sheet = Image.new(
-        "RGB", (sum(p.width for p, _ in panels) + gap * (len(panels) + 1), SHEET_HEIGHT + caption + gap), "white"
-    )
-    draw = ImageDraw.Draw(sheet)
     font = _caption_font()
+    slots = [max(p.width, math.ceil(font.getlength(text))) for p, text in panels]  # a narrow picture's caption fits
+    sheet = Image.new("RGB", (sum(slots) + gap * (len(panels) + 1), SHEET_HEIGHT + caption + gap), "white")
+    draw = ImageDraw.Draw(sheet)
     x = gap
-    for panel, text in panels:
+    for (panel, text), slot in zip(panels, slots, strict=True):
         sheet.paste(panel, (x, caption))
         draw.text((x, 4), text, fill=(0, 0, 0), font=font)
-        x += panel.width + gap
+        x += slot + gap
     path = Path(path)
     with atomic_path(path) as tmp:
         sheet.save(tmp, format="PNG")
