@@ -219,6 +219,18 @@ def test_a_file_named_like_a_flag_is_said_how_to_give(tmp_path, monkeypatch, cap
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "-5.png is a file: give it as ./-5.png" in err
+
+
+def test_a_flag_given_without_its_values_says_what_to_give(capsys):
+    """`--predict` alone: argparse said "expected at least one argument", naming nothing to give."""
+    parser = cli.ArgumentParser()
+    parser.add_argument("--predict", nargs="+", metavar="FILE")
+    parser.add_argument("--port", type=int)
+    for argv, said in ((["--predict"], "give FILE ... after --predict"), (["--port"], "give PORT after --port")):
+        with pytest.raises(SystemExit) as exit_:
+            parser.parse_args(argv)
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and err.count("\n") == 1 and said in err, err
     assert parser.parse_args(["--predict", "./-5.png"]).predict == ["./-5.png"]
 
 

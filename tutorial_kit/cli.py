@@ -11,6 +11,7 @@ import argparse
 import atexit
 import math
 import os
+import re
 import shutil
 import signal
 import sys
@@ -148,7 +149,13 @@ class ArgumentParser(argparse.ArgumentParser):
         return namespace, extras
 
     def error(self, message):
-        """A file named like a flag (-5.png) is taken for one: the error says how to give it."""
+        """A flag given without its values says what to give (`--predict` alone: "give FILE ... after
+        --predict"); a file named like a flag (-5.png) is taken for one: the error says how to give it."""
+        missing = re.match(r"argument (\S+?)(?:/\S+)?: expected (?:at least )?one argument", message)
+        action = missing and next((a for a in self._actions if missing[1] in a.option_strings), None)
+        if action is not None:
+            many = " ..." if action.nargs in ("+", "*") else ""
+            message += f": give {action.metavar or action.dest.upper()}{many} after {missing[1]}"
         dashed = [w for w in getattr(self, "_words", []) if w.startswith("-") and len(w) > 1 and os.path.lexists(w)]
         if dashed:
             message += f"; {dashed[0]} is a file: give it as ./{dashed[0]}"
