@@ -1672,6 +1672,24 @@ SHORT_LINE = 0.13  # a line shorter than this share of the picture is a sliver (
 RIM_SHARE = 0.6  # a shape smaller than this share of a dark blob (a sliver of its rim) does not describe it
 
 
+def _on_the_sheet(maps: list[_Map], shapes: list[_Piece]) -> list[_Piece]:
+    """Of a sheet photographed on a desk (a desk round the picture, a straight-sided sheet lit
+    brighter than it), the shapes not lying on the desk: there they are its stripes or grain (a
+    blank sheet on a wooden desk was "only a straight line"). Other pictures: `shapes` as they are."""
+    shape = maps[0].labels.shape if maps else None
+    desks = [(m, p) for m in maps if not m.light and m.labels.shape == shape for p in m.pieces if p.why == "edge"]
+    lit = [p for m in maps if m.light and m.labels.shape == shape for p in m.pieces if p.why == "blob"]
+    lit = [p for p in lit if _straight_sided(p.outline)]
+    if not (desks and lit):
+        return shapes
+    desk = _grown(np.logical_or.reduce([m.labels == p.label for m, p in desks]), 2)
+    for p in lit:  # what the sheet holds (its holes) is on the sheet
+        desk[p.box[0] : p.box[2], p.box[1] : p.box[3]] &= ~p.filled
+    return [  # a frame is drawn (its ink may join a shadow's, and the shadow is taken for a desk)
+        p for p in shapes if p.why == "frame" or desk[p.box[0] : p.box[2], p.box[1] : p.box[3]][p.own].mean() < 0.5
+    ]
+
+
 def _nothing_found(maps: list[_Map], name: str, picture: Image.Image | None = None, animated=False) -> NoDigitError:
     """The refusal that says what was seen, when no map holds a digit (`picture`: as looked at;
     `animated`: only the first of its frames was looked at)."""
@@ -1681,6 +1699,7 @@ def _nothing_found(maps: list[_Map], name: str, picture: Image.Image | None = No
     shapes = [p for p in seen if p.why != "edge" and id(p) not in sheets]  # before the background
     side = max(maps[0].labels.shape) if maps else 0
     shapes = [p for p in shapes if not (p.why == "line" and p.size < SHORT_LINE * side)]  # a sheet's edge, a sliver
+    shapes = _on_the_sheet(maps, shapes)
     blob = max((p.size for p in shapes if p.why == "blob"), default=0)
     shapes = [  # a frame's inside, the sheet a line is on: the blob is paper; not a sliver of a blob's rim
         p for p in shapes if p.why != "blob" and p.size >= RIM_SHARE * blob
