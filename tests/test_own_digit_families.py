@@ -876,9 +876,10 @@ def test_a_blob_is_called_a_blob():
     assert sum(said) >= 27
 
 
+@functools.cache
 def _blank_sheets_on_desks(salt: int, count: int = 40):
     """(refused, said "only a straight line"): blank sheets photographed on desks, prepared; refused
-    when no digit is found or what is found is too strange."""
+    when no digit is found or what is found is too strange. Made and read once for the tests that ask."""
     refused = lines = 0
     for k in range(count):
         rng = np.random.default_rng([k, salt])

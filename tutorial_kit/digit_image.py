@@ -1237,7 +1237,7 @@ def _locate(dark: np.ndarray, light: np.ndarray, judge=None) -> tuple[_Map | Non
         solid = _solid(blobs[0])  # ones on it may be its rim
         candidates = [c for c in candidates if not (_beside(c[1], blobs[0]) if c[0].light else _rim(c[1], solid, dark))]
     desk = any(p.why == "edge" for m in seen[:1] if not m.light for p in m.pieces)
-    if desk and lit is not None and any(p.why == "blob" and _straight_sided(p.outline) for p in lit.pieces):
+    if desk and lit is not None and _lit_sheets(lit):
         # a sheet lit brighter than the desk round it: light "ink" is the sheet or the desk's sheen
         candidates = [c for c in candidates if not c[0].light]
     for m, r in candidates:
@@ -1263,10 +1263,9 @@ def _stands_out(r: _Reading, plane: np.ndarray) -> bool:
     of a mottled desk's or a wood grain's texture beside a blank sheet was read 1, 4 or 8 at 90-99 %:
     it is 4-7 times its grain; ink (pencil included) 10 times or more, a drawing's far more."""
     kept = np.logical_or.reduce(r.masks)
-    rows, cols = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
+    x0, y0, x1, y1 = _boxes([kept])[0]
     margin = GRAIN_RING[1] + 10  # the blur (2 pixels, to 8) reaches no pixel of the ring from outside
-    y0, x0 = max(0, rows[0] - margin), max(0, cols[0] - margin)
-    y1, x1 = rows[-1] + margin + 1, cols[-1] + margin + 1
+    y0, x0, y1, x1 = max(0, y0 - margin), max(0, x0 - margin), y1 + margin, x1 + margin
     kept, plane = kept[y0:y1, x0:x1], plane[y0:y1, x0:x1]
     ring = _grown(kept, GRAIN_RING[1]) & ~_grown(kept, GRAIN_RING[0])
     if not ring.any():
@@ -1595,6 +1594,11 @@ def _straight_sided(shape: _Outline) -> bool:
     return shape.aspect > 0.35 and (shape.rectangular > FRAME or (shape.solidity > 0.9 and shape.corners <= 6))
 
 
+def _lit_sheets(m: _Map) -> list[_Piece]:
+    """A light map's straight-sided blobs: sheets lit brighter than what is round them."""
+    return [p for p in m.pieces if p.why == "blob" and _straight_sided(p.outline)]
+
+
 def _straight_edge(edges: np.ndarray) -> bool:
     """Whether the paper's sharp edges hold a straight one across half the picture (a shadow's, when
     the paper looked even beside it; a blurry scan's halo is round its strokes)."""
@@ -1678,8 +1682,7 @@ def _on_the_sheet(maps: list[_Map], shapes: list[_Piece]) -> list[_Piece]:
     blank sheet on a wooden desk was "only a straight line"). Other pictures: `shapes` as they are."""
     shape = maps[0].labels.shape if maps else None
     desks = [(m, p) for m in maps if not m.light and m.labels.shape == shape for p in m.pieces if p.why == "edge"]
-    lit = [p for m in maps if m.light and m.labels.shape == shape for p in m.pieces if p.why == "blob"]
-    lit = [p for p in lit if _straight_sided(p.outline)]
+    lit = [p for m in maps if m.light and m.labels.shape == shape for p in _lit_sheets(m)]
     if not (desks and lit):
         return shapes
     desk = _grown(np.logical_or.reduce([m.labels == p.label for m, p in desks]), 2)
