@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 import own_digits
 import pytest
+from PIL import Image
 
 import main
 from helpers import MAIN, ROOT, SCRIPT_ENV
@@ -119,6 +120,25 @@ def test_printed_digits_and_mnists_are_read_better_with_their_shapes(trained, tm
         model.close()
     weighed, _ = prediction.reading(alone, images)
     assert np.mean(weighed.argmax(1) == labels) >= np.mean(alone.argmax(1) == labels) + 0.01
+
+
+def test_show_input_replaces_only_its_own_earlier_pictures(tmp_path):
+    """A file already at --show-input's path, or at the contact sheet's beside it (which the learner
+    never named), is refused before any work unless --show-input saved it: a learner's seen.png was
+    overwritten. Its own earlier pictures are replaced, so a second run to the same name works."""
+    seen = tmp_path / "seen.png"
+    seen.write_text("mine\n")
+    with pytest.raises(UsageError, match="seen.png is there already and was not saved by --show-input"):
+        prediction.check_not_theirs([seen])
+    assert seen.read_text() == "mine\n"
+    seen.unlink()
+    digit_image.save_input(np.zeros((28, 28)), seen)
+    Image.new("L", (8, 8)).save(prediction.sheet_path(seen))  # a PNG, but not one --show-input saved
+    with pytest.raises(UsageError, match="seen-sheet.png is there already"):
+        prediction.check_not_theirs([seen])
+    prediction.sheet_path(seen).unlink()
+    prediction.check_not_theirs([seen, None])  # its own 28×28: replaced without a word
+    assert digit_image.made_here(seen) and not digit_image.made_here(tmp_path / "missing.png")
 
 
 def test_output_paths_for_one_and_several_files():

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 from scipy import ndimage
 
 from tutorial_kit import digit_shapes
@@ -1907,6 +1907,24 @@ def as_published(path: Path | str) -> Prepared:
 # --- showing what the network saw ----------------------------------------------------------------
 
 
+MADE_BY = "tutorial_kit --show-input"  # the PNG text "Software" of what --show-input saves
+
+
+def _made_here() -> PngImagePlugin.PngInfo:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", MADE_BY)
+    return info
+
+
+def made_here(path: Path | str) -> bool:
+    """Whether `path` is a picture --show-input saved (an earlier run's, which it may replace)."""
+    try:
+        with Image.open(path) as im:
+            return im.format == "PNG" and im.text.get("Software") == MADE_BY
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return False
+
+
 def save_input(images: np.ndarray, path: Path | str) -> Path:
     """Save the 28×28 the network saw as a greyscale PNG (white ink on black, as MNIST stores it);
     a number's digits side by side."""
@@ -1915,7 +1933,9 @@ def save_input(images: np.ndarray, path: Path | str) -> Path:
         pixels = pixels * 255
     path = Path(path)
     with atomic_path(path) as tmp:
-        Image.fromarray(np.hstack(list(pixels)).round().astype(np.uint8), mode="L").save(tmp, format="PNG")
+        Image.fromarray(np.hstack(list(pixels)).round().astype(np.uint8), mode="L").save(
+            tmp, format="PNG", pnginfo=_made_here()
+        )
     return path
 
 
@@ -1968,5 +1988,5 @@ def _save_sheet(panels: list[tuple[Image.Image, str]], path: Path | str) -> Path
         x += slot + gap
     path = Path(path)
     with atomic_path(path) as tmp:
-        sheet.save(tmp, format="PNG")
+        sheet.save(tmp, format="PNG", pnginfo=_made_here())
     return path

@@ -64,6 +64,19 @@ def check_outputs(inputs: list[Path], outputs: list[Path | None]) -> None:
                     )
 
 
+def check_not_theirs(show_paths: list[Path | None]) -> None:
+    """Refuse, before any work, a --show-input file (or the contact sheet beside it) that is there
+    already and was not saved by --show-input: a learner's own seen.png, or a seen-sheet.png they
+    never named, was overwritten. Its own earlier pictures are replaced."""
+    for output in show_paths:
+        for written in (output, sheet_path(output)) if output is not None else ():
+            if os.path.lexists(written) and not digit_image.made_here(written):
+                raise UsageError(
+                    f"{display_path(written)} is there already and was not saved by --show-input; "
+                    "give --show-input another file name (only its own earlier pictures are replaced)"
+                )
+
+
 def prepare_files(
     paths: list[Path], as_published: bool, show_paths: list[Path | None], workers: int | None = None
 ) -> list[tuple]:
@@ -191,6 +204,7 @@ def prepare_inputs(paths: list[Path], as_published: bool, show_input: Path | Non
     error line per bad file."""
     show_paths = output_paths(show_input, len(paths))
     check_outputs(paths, show_paths + [plot])
+    check_not_theirs(show_paths)
     return prepare_files(paths, as_published, show_paths)
 
 
